@@ -1,0 +1,45 @@
+// Cloudflare Access policy rules (include / require / exclude lists of single-selector objects). The
+// selectors fall into two families: those that identify machines (service tokens, mTLS certificates)
+// and everything else, which admits people through an identity provider, a network location or no
+// check at all (`everyone`).
+
+type Rule = Record<string, unknown>;
+
+/** Selectors that admit a machine credential rather than a person. */
+const NON_IDENTITY_SELECTORS = new Set(["serviceToken", "anyValidServiceToken", "certificate", "commonName"]);
+
+/** Authentication method references (AMR) that prove a second factor. */
+export const DEFAULT_MFA_METHODS = ["mfa", "hwk", "swk", "otp"];
+
+export function selectorsOf(rules: unknown): string[] {
+    if (!Array.isArray(rules)) return [];
+    return rules.flatMap((rule: Rule) => Object.keys(rule ?? {}).filter((key) => rule[key] !== undefined && rule[key] !== null));
+}
+
+/** True when any include rule admits people (anything but a machine credential). */
+export function admitsPeople(includes: unknown): boolean {
+    return selectorsOf(includes).some((selector) => !NON_IDENTITY_SELECTORS.has(selector));
+}
+
+/** True when a require rule demands one of the accepted second-factor methods. */
+export function requiresMfa(requires: unknown, acceptedMethods: readonly string[]): boolean {
+    if (!Array.isArray(requires)) return false;
+    return requires.some((rule: Rule) => {
+        const authMethod = (rule?.["authMethod"] as { authMethod?: unknown } | undefined)?.authMethod;
+        return typeof authMethod === "string" && acceptedMethods.includes(authMethod.toLowerCase());
+    });
+}
+
+/** An Access application's hostnames (domain, self-hosted domains, public destinations), lower-cased. */
+export function applicationHostnames(props: Record<string, unknown>): string[] {
+    const hosts: string[] = [];
+    const add = (value: unknown) => {
+        if (typeof value === "string" && value !== "") hosts.push(value.toLowerCase());
+    };
+    add(props["domain"]);
+    for (const domain of (props["selfHostedDomains"] as unknown[] | undefined) ?? []) add(domain);
+    for (const destination of (props["destinations"] as Rule[] | undefined) ?? []) {
+        if (destination?.["type"] === undefined || destination["type"] === "public") add(destination?.["uri"]);
+    }
+    return hosts;
+}

@@ -1,0 +1,68 @@
+// Vault ACL policies, parsed for real: HCL through hcl2-parser (the HCL v2 parser compiled from
+// HashiCorp's Go implementation) and JSON through JSON.parse — Vault accepts both syntaxes.
+import { parseToObject } from "hcl2-parser";
+
+export interface VaultPathRule {
+    path: string;
+    capabilities: string[];
+}
+
+export type ParsedVaultPolicy = { ok: true; rules: VaultPathRule[] } | { ok: false; problem: string };
+
+/** Capabilities that change data or Vault itself. */
+export const WRITE_CAPABILITIES = ["create", "update", "patch", "delete", "sudo"];
+
+function rulesFromPathBlock(pathBlock: unknown): VaultPathRule[] | undefined {
+    if (pathBlock === null || typeof pathBlock !== "object" || Array.isArray(pathBlock)) return undefined;
+    const rules: VaultPathRule[] = [];
+    for (const [path, bodies] of Object.entries(pathBlock as Record<string, unknown>)) {
+        // hcl2-parser yields a list of bodies per label (a path may repeat); JSON gives one object.
+        for (const body of Array.isArray(bodies) ? bodies : [bodies]) {
+            const capabilities = (body as Record<string, unknown> | null)?.["capabilities"];
+            rules.push({ path, capabilities: Array.isArray(capabilities) ? capabilities.map(String) : [] });
+        }
+    }
+    return rules;
+}
+
+export function parseVaultPolicy(text: string): ParsedVaultPolicy {
+    const trimmed = text.trim();
+    let document: unknown;
+    if (trimmed.startsWith("{")) {
+        try {
+            document = JSON.parse(trimmed);
+        } catch {
+            return { ok: false, problem: "looks like JSON but does not parse" };
+        }
+    } else {
+        const [parsed, error] = parseToObject(trimmed) as [unknown, unknown];
+        if (parsed === null || parsed === undefined) {
+            return { ok: false, problem: `is not valid HCL${error && typeof error === "object" && Object.keys(error).length > 0 ? ` (${JSON.stringify(error)})` : ""}` };
+        }
+        document = parsed;
+    }
+    const rules = rulesFromPathBlock((document as Record<string, unknown>)["path"] ?? {});
+    if (!rules) return { ok: false, problem: "has a `path` section that is not a map of path blocks" };
+    return { ok: true, rules };
+}
+
+/**
+ * Could this ACL path match something under `sys/`? Vault paths allow `+` for one segment and a
+ * trailing `*` glob, so `+/x`, `s*` and `sys` all reach into sys/.
+ */
+export function pathReachesSys(path: string): boolean {
+    const clean = path.replace(/^\/+/, "");
+    const firstSegment = clean.split("/")[0];
+    if (firstSegment === "+") return true;
+    if (clean.endsWith("*")) {
+        const prefix = clean.slice(0, -1);
+        return "sys/".startsWith(prefix) || prefix.startsWith("sys/");
+    }
+    return clean === "sys" || clean.startsWith("sys/");
+}
+
+/** A path that matches every mount: `*`, `+`, `+/*` and the like. */
+export function pathMatchesEverything(path: string): boolean {
+    const clean = path.replace(/^\/+/, "");
+    return clean === "" || clean === "*" || clean === "+" || /^\+(\/\+)*\/?\*?$/.test(clean);
+}

@@ -1,0 +1,64 @@
+// Cloudflare Access: every allow policy that admits people requires a second factor; nothing includes
+// `everyone`; nothing bypasses Access. Checked on standalone Access policies and on policies written
+// inline in an Access application.
+import type { PolicyConfigSchema, ReportViolation } from "@pulumi/policy";
+import { admitsPeople, DEFAULT_MFA_METHODS, requiresMfa, selectorsOf } from "../lib/access-rules";
+import { asRecord } from "../lib/k8s-workloads";
+import { readPolicyConfig } from "../lib/policy-config";
+import type { PackResourcePolicy } from "../lib/policy-types";
+import { securityGuide } from "../lib/policy-types";
+import { checkEach } from "../lib/unknowns";
+import { formatFinding } from "../lib/workload-policy";
+
+const ACCESS_POLICY = "cloudflare:index/zeroTrustAccessPolicy:ZeroTrustAccessPolicy";
+const ACCESS_APPLICATION = "cloudflare:index/zeroTrustAccessApplication:ZeroTrustAccessApplication";
+
+const configSchema: PolicyConfigSchema = {
+    properties: {
+        mfaMethods: {
+            type: "array",
+            items: { type: "string" },
+            description: "Authentication method references (AMR) accepted as MFA in a require rule's authMethod.",
+            default: DEFAULT_MFA_METHODS,
+        },
+    },
+};
+
+function checkRules(where: string, fieldPrefix: string, policy: Record<string, unknown>, mfaMethods: string[], report: ReportViolation): void {
+    const decision = policy["decision"];
+    if (decision === "bypass") report(formatFinding(where, `${fieldPrefix}decision`, '"bypass" turns Access off for everyone matching the rule', 'use "allow" with an identity and MFA, or "non_identity" for service tokens'));
+    for (const field of ["includes", "requires"]) {
+        if (selectorsOf(policy[field]).includes("everyone")) report(formatFinding(where, `${fieldPrefix}${field}`, "contains `everyone`, admitting anyone on the internet", "include specific email domains, groups or service tokens"));
+    }
+    if (decision !== "allow" || !admitsPeople(policy["includes"])) return;
+    const mfaDisabled = asRecord(policy["mfaConfig"])["mfaDisabled"] === true;
+    if (mfaDisabled) report(formatFinding(where, `${fieldPrefix}mfaConfig.mfaDisabled`, "is true for a policy that admits people", "remove mfaDisabled"));
+    if (!requiresMfa(policy["requires"], mfaMethods)) {
+        report(formatFinding(where, `${fieldPrefix}requires`, `admits people without requiring MFA (no authMethod in [${mfaMethods.join(", ")}])`, 'add a require rule { authMethod: { authMethod: "mfa" } }'));
+    }
+}
+
+export const cloudflareAccessPolicy: PackResourcePolicy = {
+    name: "cloudflare-access-policy",
+    description: "Cloudflare Access allow policies for people must require MFA; no `everyone` include and no `bypass`.",
+    severity: "high",
+    enforcementLevel: "mandatory",
+    framework: securityGuide("Edge: Cloudflare Access"),
+    remediationSteps: 'Use decision "allow" with specific identities plus a require rule authMethod "mfa"; use "non_identity" with service tokens for machines.',
+    configSchema,
+    validateResource: (args, reportViolation) => {
+        if (args.type !== ACCESS_POLICY && args.type !== ACCESS_APPLICATION) return;
+        const { mfaMethods } = readPolicyConfig<{ mfaMethods: string[] }>(configSchema, args);
+        if (args.type === ACCESS_POLICY) {
+            checkRules(`Access policy '${args.name}'`, "", args.props, mfaMethods, reportViolation);
+            return;
+        }
+        const inline = args.props["policies"];
+        if (!Array.isArray(inline)) return;
+        checkEach(inline.map((policy, index) => ({ policy: asRecord(policy), index })), ({ policy, index }) => {
+            // An entry with only an id references a standalone policy, which is checked on its own.
+            if (policy["decision"] === undefined && policy["includes"] === undefined) return;
+            checkRules(`Access application '${args.name}' policy ${index}`, `policies[${index}].`, policy, mfaMethods, reportViolation);
+        });
+    },
+};

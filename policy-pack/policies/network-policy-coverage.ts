@@ -1,0 +1,83 @@
+// Every workload's pods are selected by NetworkPolicies in their namespace that cover both Ingress and
+// Egress, so nothing talks to or from them unless a rule says so. NetworkPolicies are indexed once per
+// namespace (SelectorIndex); each workload then looks up only the candidates its labels can match.
+import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
+import { asRecord, workloadOf } from "../lib/k8s-workloads";
+import { LabelSelector, SelectorIndex } from "../lib/label-selector";
+import { namespaceOf } from "../lib/namespaces";
+import { readPolicyConfig } from "../lib/policy-config";
+import type { PackStackPolicy } from "../lib/policy-types";
+import { securityGuide } from "../lib/policy-types";
+import { checkEach } from "../lib/unknowns";
+import { formatFinding } from "../lib/workload-policy";
+
+const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+
+const configSchema: PolicyConfigSchema = {
+    properties: {
+        exemptNamespaces: {
+            type: "array",
+            items: { type: "string" },
+            description: "Namespaces whose workloads need no NetworkPolicy (e.g. a CNI's own namespace).",
+            default: [],
+        },
+    },
+};
+
+interface IndexedPolicy {
+    name: string;
+    selector: LabelSelector;
+    ingress: boolean;
+    egress: boolean;
+}
+
+/** Directions a NetworkPolicy isolates; without policyTypes, Ingress always and Egress if it has egress rules. */
+export function policyDirections(spec: Record<string, unknown>): { ingress: boolean; egress: boolean } {
+    const types = spec["policyTypes"];
+    if (Array.isArray(types)) return { ingress: types.includes("Ingress"), egress: types.includes("Egress") };
+    return { ingress: true, egress: spec["egress"] !== undefined && spec["egress"] !== null };
+}
+
+function indexNetworkPolicies(resources: readonly PolicyResource[]): Map<string, SelectorIndex<IndexedPolicy>> {
+    const byNamespace = new Map<string, SelectorIndex<IndexedPolicy>>();
+    checkEach(resources, (resource) => {
+        if (resource.type !== NETWORK_POLICY) return;
+        const spec = asRecord(resource.props["spec"]);
+        const namespace = namespaceOf(resource.props, resource.provider);
+        let index = byNamespace.get(namespace);
+        if (!index) byNamespace.set(namespace, (index = new SelectorIndex<IndexedPolicy>((policy) => policy.selector)));
+        index.add({ name: resource.name, selector: asRecord(spec["podSelector"]) as LabelSelector, ...policyDirections(spec) });
+    });
+    return byNamespace;
+}
+
+export const networkPolicyCoverage: PackStackPolicy = {
+    name: "network-policy-coverage",
+    description: "Every workload must be selected by NetworkPolicies covering both Ingress and Egress.",
+    severity: "high",
+    enforcementLevel: "mandatory",
+    framework: securityGuide("Network: default deny"),
+    remediationSteps: "Add a NetworkPolicy in the workload's namespace whose podSelector matches the pod labels, with policyTypes [Ingress, Egress] and only the rules the workload needs.",
+    configSchema,
+    validateStack: (args, reportViolation) => {
+        const { exemptNamespaces } = readPolicyConfig<{ exemptNamespaces: string[] }>(configSchema, args);
+        const index = indexNetworkPolicies(args.resources);
+        checkEach(args.resources, (resource) => {
+            const workload = workloadOf(resource.type, resource.props);
+            if (!workload || workload.patch) return;
+            const namespace = namespaceOf(resource.props, resource.provider);
+            if (exemptNamespaces.includes(namespace)) return;
+            const selecting = index.get(namespace)?.matching(workload.podLabels) ?? [];
+            const missing = [!selecting.some((p) => p.ingress) && "Ingress", !selecting.some((p) => p.egress) && "Egress"].filter(Boolean);
+            if (missing.length === 0) return;
+            const labels = Object.entries(workload.podLabels).map(([k, v]) => `${k}=${v}`).join(",") || "(none)";
+            const found = selecting.length > 0 ? `selected only by [${selecting.map((p) => p.name).join(", ")}]` : "selected by no NetworkPolicy";
+            reportViolation(
+                formatFinding(`${workload.kind} '${resource.name}' in namespace '${namespace}'`, `${workload.podSpecPath.replace(/\.spec$/, "")}.metadata.labels`,
+                    `pods with labels ${labels} are ${found}, leaving ${missing.join(" and ")} unrestricted`,
+                    `add a NetworkPolicy in '${namespace}' selecting these labels with policyTypes [${missing.join(", ")}]`),
+                resource.urn,
+            );
+        });
+    },
+};

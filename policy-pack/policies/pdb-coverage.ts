@@ -1,0 +1,94 @@
+// A workload with more than one replica has exactly one PodDisruptionBudget that selects its pods and
+// allows at least one voluntary disruption: no PDB lets a node drain take every replica down at once;
+// a PDB that allows zero disruptions blocks drains forever; two PDBs on one pod make eviction fail.
+import type { PolicyResource } from "@pulumi/policy";
+import { asRecord, workloadOf } from "../lib/k8s-workloads";
+import { LabelSelector, SelectorIndex } from "../lib/label-selector";
+import { namespaceOf } from "../lib/namespaces";
+import type { PackStackPolicy } from "../lib/policy-types";
+import { securityGuide } from "../lib/policy-types";
+import { checkEach } from "../lib/unknowns";
+import { formatFinding } from "../lib/workload-policy";
+
+const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
+
+interface IndexedPdb {
+    name: string;
+    selector: LabelSelector | undefined;
+    minAvailable: unknown;
+    maxUnavailable: unknown;
+}
+
+/** Scales an int-or-percent against `replicas`, rounding up like the disruption controller does. */
+function scaled(value: unknown, replicas: number): number | undefined {
+    if (typeof value === "number") return value;
+    if (typeof value === "string" && /^\d+%$/.test(value)) return Math.ceil((Number(value.slice(0, -1)) * replicas) / 100);
+    if (typeof value === "string" && /^\d+$/.test(value)) return Number(value);
+    return undefined;
+}
+
+/** How many pods the PDB lets be evicted at once with `replicas` healthy pods, or a problem. */
+export function allowedDisruptions(pdb: IndexedPdb, replicas: number): number | string {
+    if (pdb.maxUnavailable !== undefined && pdb.maxUnavailable !== null) {
+        return scaled(pdb.maxUnavailable, replicas) ?? `maxUnavailable "${String(pdb.maxUnavailable)}" is not an integer or percentage`;
+    }
+    if (pdb.minAvailable !== undefined && pdb.minAvailable !== null) {
+        const min = scaled(pdb.minAvailable, replicas);
+        return min === undefined ? `minAvailable "${String(pdb.minAvailable)}" is not an integer or percentage` : replicas - min;
+    }
+    return "sets neither minAvailable nor maxUnavailable";
+}
+
+function indexPdbs(resources: readonly PolicyResource[]): Map<string, SelectorIndex<IndexedPdb>> {
+    const byNamespace = new Map<string, SelectorIndex<IndexedPdb>>();
+    checkEach(resources, (resource) => {
+        if (resource.type !== PDB) return;
+        const spec = asRecord(resource.props["spec"]);
+        const namespace = namespaceOf(resource.props, resource.provider);
+        let index = byNamespace.get(namespace);
+        if (!index) byNamespace.set(namespace, (index = new SelectorIndex<IndexedPdb>((pdb) => pdb.selector)));
+        const selector = spec["selector"];
+        index.add({
+            name: resource.name,
+            // policy/v1: a null selector selects no pods, an empty one every pod of the namespace.
+            selector: selector === undefined || selector === null ? undefined : (asRecord(selector) as LabelSelector),
+            minAvailable: spec["minAvailable"],
+            maxUnavailable: spec["maxUnavailable"],
+        });
+    });
+    return byNamespace;
+}
+
+export const pdbCoverage: PackStackPolicy = {
+    name: "pdb-coverage",
+    description: "Workloads with more than one replica need a PodDisruptionBudget that allows at least one disruption.",
+    severity: "medium",
+    enforcementLevel: "mandatory",
+    framework: securityGuide("Availability: disruption budgets"),
+    remediationSteps: "Add one PodDisruptionBudget per workload selecting its pod labels with maxUnavailable: 1.",
+    validateStack: (args, reportViolation) => {
+        const index = indexPdbs(args.resources);
+        checkEach(args.resources, (resource) => {
+            const workload = workloadOf(resource.type, resource.props);
+            if (!workload || workload.patch || !workload.replicated) return;
+            const rawReplicas = asRecord(resource.props["spec"])["replicas"];
+            const replicas = typeof rawReplicas === "number" ? rawReplicas : 1;
+            if (replicas <= 1) return;
+            const namespace = namespaceOf(resource.props, resource.provider);
+            const where = `${workload.kind} '${resource.name}' (${replicas} replicas, namespace '${namespace}')`;
+            const field = `${workload.podSpecPath.replace(/\.spec$/, "")}.metadata.labels`;
+            const budgets = index.get(namespace)?.matching(workload.podLabels) ?? [];
+            if (budgets.length === 0) {
+                reportViolation(formatFinding(where, field, "no PodDisruptionBudget selects its pods, so a node drain may evict every replica at once", "add a PodDisruptionBudget selecting these labels with maxUnavailable: 1"), resource.urn);
+            } else if (budgets.length > 1) {
+                reportViolation(formatFinding(where, field, `is selected by several PodDisruptionBudgets [${budgets.map((b) => b.name).join(", ")}], which makes every eviction fail`, "keep exactly one PodDisruptionBudget per workload"), resource.urn);
+            } else {
+                const allowed = allowedDisruptions(budgets[0], replicas);
+                if (typeof allowed === "string" || allowed < 1) {
+                    const problem = typeof allowed === "string" ? `PodDisruptionBudget '${budgets[0].name}' ${allowed}` : `PodDisruptionBudget '${budgets[0].name}' allows ${allowed} disruptions, so node drains block forever`;
+                    reportViolation(formatFinding(where, "PodDisruptionBudget spec", problem, "set maxUnavailable: 1 (or minAvailable below the replica count)"), resource.urn);
+                }
+            }
+        });
+    },
+};

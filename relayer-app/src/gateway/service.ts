@@ -1,0 +1,68 @@
+// The LLM gateway as a relayer service: an HTTP server on the gateway port (8081, cluster-internal; the
+// workload's NetworkPolicy admits KAgent namespaces only), usage events to the backend, breakers in relayer.status.
+import http from "node:http";
+import type { Socket } from "node:net";
+import type { RelayerContext } from "../context";
+import type { ManagedService } from "../service";
+import { createGatewayMetrics } from "./metrics";
+import { createGateway, type Gateway } from "./proxy";
+import { gatewaySettingsFromEnv } from "./settings";
+
+export class GatewayService implements ManagedService {
+    readonly name = "llm-gateway";
+    private readonly gateway: Gateway;
+    private readonly server: http.Server;
+    private readonly sockets = new Set<Socket>();
+    private boundPort = 0;
+
+    constructor(private readonly ctx: Pick<RelayerContext, "config" | "log" | "metrics" | "secrets" | "status" | "uplink">) {
+        const settings = gatewaySettingsFromEnv(ctx.config.env);
+        this.gateway = createGateway({
+            settings,
+            readSecret: (name) => ctx.secrets.read(name),
+            log: ctx.log.child({ component: "llm-gateway" }),
+            metrics: createGatewayMetrics(ctx.metrics.registry),
+            // Best effort: usage is also in the Prometheus metrics, which are scraped whether or not a session is up.
+            onUsage: (event) => void ctx.uplink.sendControl({ ...event }),
+            onBreakerChange: (name, state) => ctx.log.warn({ breaker: name, state }, `circuit breaker ${name} is now ${state}`),
+        });
+        for (const [provider, breaker] of this.gateway.breakers) {
+            if (settings.listed.includes(provider)) ctx.status.registerBreaker(breaker.name, () => breaker.state());
+        }
+        this.server = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 60_000, requestTimeout: 0 }, (req, res) => this.gateway.handle(req, res));
+        this.server.on("connection", (socket: Socket) => {
+            this.sockets.add(socket);
+            socket.on("close", () => this.sockets.delete(socket));
+        });
+    }
+
+    get port(): number {
+        return this.boundPort;
+    }
+
+    async start(): Promise<void> {
+        const { bindHost, ports } = this.ctx.config;
+        await new Promise<void>((resolve, reject) => {
+            this.server.once("error", reject);
+            this.server.listen(ports.gateway, bindHost, () => {
+                this.server.off("error", reject);
+                resolve();
+            });
+        });
+        const address = this.server.address();
+        this.boundPort = typeof address === "object" && address !== null ? address.port : ports.gateway;
+        this.ctx.log.info({ port: this.boundPort, providers: this.ctx.config.llmProviders }, "llm gateway listening");
+    }
+
+    /** Stop taking requests; streams in flight may finish until the deadline, then they are cut. */
+    async stop(deadline: number): Promise<void> {
+        const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+        this.server.closeIdleConnections();
+        const timer = setTimeout(() => {
+            for (const s of this.sockets) s.destroy();
+        }, Math.max(0, deadline - Date.now()));
+        await closed;
+        clearTimeout(timer);
+        this.gateway.close();
+    }
+}

@@ -1,0 +1,76 @@
+// Access to the Kubernetes API with @kubernetes/client-node: in a pod, the projected ServiceAccount token
+// (in-cluster config, the token file is re-read as the kubelet rotates it); in tests and development, a
+// kubeconfig file named by RELAYER_KUBECONFIG.
+import fs from "node:fs";
+import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig, VersionApi, Watch, type ConfigurationOptions, type PromiseConfigurationOptions } from "@kubernetes/client-node";
+
+export interface KubeApis {
+    config: KubeConfig;
+    core: CoreV1Api;
+    custom: CustomObjectsApi;
+    version: VersionApi;
+    watch: Watch;
+}
+
+const SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+
+/** Where the API credentials come from, or why there are none (the relayer then runs without cluster context). */
+export type KubeAccess = { ok: true; apis: KubeApis; source: "kubeconfig" | "in-cluster" } | { ok: false; reason: string };
+
+export function loadKubeAccess(kubeconfigPath: string | undefined, env: NodeJS.ProcessEnv = process.env): KubeAccess {
+    const config = new KubeConfig();
+    let source: "kubeconfig" | "in-cluster";
+    try {
+        if (kubeconfigPath !== undefined) {
+            config.loadFromFile(kubeconfigPath);
+            source = "kubeconfig";
+        } else if (env.KUBERNETES_SERVICE_HOST && fs.existsSync(SERVICE_ACCOUNT_TOKEN)) {
+            config.loadFromCluster();
+            source = "in-cluster";
+        } else {
+            return {
+                ok: false,
+                reason: "not running in a cluster (no KUBERNETES_SERVICE_HOST or ServiceAccount token); fix: run the relayer in a pod with automountServiceAccountToken or a projected token, or set RELAYER_KUBECONFIG for development",
+            };
+        }
+    } catch (err) {
+        return { ok: false, reason: `the Kubernetes client configuration could not be loaded (${err instanceof Error ? err.message : String(err)}); fix: check RELAYER_KUBECONFIG or the ServiceAccount token mount` };
+    }
+    return {
+        ok: true,
+        source,
+        apis: {
+            config,
+            core: config.makeApiClient(CoreV1Api),
+            custom: config.makeApiClient(CustomObjectsApi),
+            version: config.makeApiClient(VersionApi),
+            watch: new Watch(config),
+        },
+    };
+}
+
+/** Per-call options that abort the API request when `signal` fires (timeouts, shutdown). */
+export function abortableCall(signal: AbortSignal): ConfigurationOptions {
+    const options: PromiseConfigurationOptions = {
+        middleware: [
+            {
+                pre: async (context) => {
+                    context.setSignal(signal);
+                    return context;
+                },
+                post: async (response) => response,
+            },
+        ],
+        middlewareMergeStrategy: "append",
+    };
+    // The object-parameter API wraps these as promise middleware at runtime (configuration.js wrapOptions), but its
+    // .d.ts declares the observable variant; the cast bridges that typing gap of client-node 1.4.0.
+    return options as unknown as ConfigurationOptions;
+}
+
+/** HTTP status of a failed API call, when the API server answered. */
+export function apiStatus(err: unknown): number | undefined {
+    if (err instanceof ApiException) return err.code;
+    const code = (err as { statusCode?: unknown; code?: unknown } | null)?.statusCode ?? (err as { code?: unknown } | null)?.code;
+    return typeof code === "number" ? code : undefined;
+}

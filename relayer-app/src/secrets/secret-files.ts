@@ -1,0 +1,63 @@
+// Reader for the mounted secret files in RELAYER_SECRETS_DIR. Kubernetes updates secret volumes by swapping a
+// `..data` symlink, so a file's identity (inode, size, mtime) is checked on every read and the content is
+// re-read when it changed: a rotated credential is used at the next connection attempt without a restart.
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+interface CachedFile {
+    signature: string;
+    value: string;
+}
+
+export class SecretFiles {
+    private readonly cache = new Map<string, CachedFile>();
+    private readonly listeners: ((name: string) => void)[] = [];
+    private timer: NodeJS.Timeout | undefined;
+
+    constructor(readonly dir: string) {}
+
+    /** Current trimmed content of secret file `name`, or undefined when it is missing or empty. */
+    read(name: string): string | undefined {
+        if (!/^[a-z0-9.-]+$/.test(name)) throw new Error(`invalid secret file name "${name}"`);
+        const file = path.join(this.dir, name);
+        let stat: fs.Stats;
+        try {
+            stat = fs.statSync(file); // follows the ..data symlink
+        } catch {
+            this.cache.delete(name);
+            return undefined;
+        }
+        const signature = `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+        const cached = this.cache.get(name);
+        if (cached && cached.signature === signature) return cached.value || undefined;
+        let value: string;
+        try {
+            value = fs.readFileSync(file, "utf8").trim();
+        } catch {
+            return undefined;
+        }
+        this.cache.set(name, { signature, value });
+        return value || undefined;
+    }
+
+    /** Call `listener(name)` when a file that was read before changes (polled). */
+    onChange(listener: (name: string) => void, intervalMs = 5000): void {
+        this.listeners.push(listener);
+        if (this.timer) return;
+        this.timer = setInterval(() => this.poll(), intervalMs);
+        this.timer.unref();
+    }
+
+    stop(): void {
+        if (this.timer) clearInterval(this.timer);
+        this.timer = undefined;
+    }
+
+    private poll(): void {
+        for (const [name, before] of [...this.cache]) {
+            this.read(name);
+            const after = this.cache.get(name);
+            if (!after || after.signature !== before.signature) for (const listener of this.listeners) listener(name);
+        }
+    }
+}
