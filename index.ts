@@ -9,10 +9,13 @@ import { configValueKeepingSecrecy, loadStackConfig, secretConfig } from "./comp
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
 import * as vault from "@pulumi/vault";
+import * as cloudflare from "@pulumi/cloudflare";
+import { CloudflareEdge } from "./components/edge/cloudflare-edge";
+import { edgePlanFromSettings } from "./components/edge/settings";
 import { SecretStore } from "./components/secrets/secret-store";
 import { llmApiKeyConfigKey } from "./components/secrets/settings";
 import { storeOptionsFromSettings } from "./components/secrets/store-options";
-import { relayerLabels, RelayerWorkload, workloadSettingsFromConfig } from "./components/workload";
+import { relayerLabels, RelayerNamespace, RelayerWorkload, workloadSettingsFromConfig } from "./components/workload";
 
 export = async function main() {
     // Validates every setting first: an invalid stack fails here, listing all problems, before any resource exists.
@@ -30,17 +33,39 @@ export = async function main() {
     const workloadSettings = workloadSettingsFromConfig(cfg, path.join(__dirname, "relayer-app"));
     const dockerBuildProvider = "build" in workloadSettings.image ? new dockerBuild.Provider("docker-build", {}) : undefined;
 
-    // --- edge (issue 4): CloudflareEdge wiring goes here; it provides the backend URL when enabled. ---
-    const backendUrl = cfg.backendUrl ?? "";
+    // The namespace comes first: the secret store delivers its Secrets into it before the workload mounts them.
+    const namespace = new RelayerNamespace("relayer", {
+        name: workloadSettings.namespace,
+        create: workloadSettings.createNamespace,
+        podSecurityVersion: workloadSettings.podSecurityVersion,
+        provider: kubernetes,
+    });
+
+    // --- edge (issue 4): tunnel + Access in front of the backend; off (dev) = the relayer dials backendUrl directly. ---
+    const edgePlan = edgePlanFromSettings(cfg, cfg);
+    const edge = edgePlan
+        ? new CloudflareEdge("edge", {
+              stack: cfg.stack,
+              plan: edgePlan,
+              providers: {
+                  // API token from secret config, else the provider reads CLOUDFLARE_API_TOKEN (never a plain value).
+                  cloudflare: new cloudflare.Provider("cloudflare", cfg.cloudflareApiToken !== undefined ? { apiToken: secretConfig("cloudflareApiToken") } : {}),
+                  kubernetes,
+              },
+          })
+        : undefined;
+    // config.ts guarantees backendUrl is set whenever the edge is off.
+    const backendUrl = edge ? edge.backendUrl : (cfg.backendUrl ?? "");
 
     // --- secrets (issue 3): the store, its explicit providers, and the Secrets the workload mounts. ---
-    const storeOptions = storeOptionsFromSettings(cfg, cfg.stack);
+    const storeOptions = storeOptionsFromSettings(cfg);
     const secretStore = new SecretStore("secrets", {
         ...storeOptions,
-        // The workload creates this namespace; see notes-3 for making that ordering explicit.
-        namespace: cfg.namespace,
+        // An Output of the Namespace resource: the store's Secrets are created after the namespace exists.
+        namespace: namespace.name,
         llm: storeOptions.llm.map((l) => ({ ...l, apiKey: l.source === "config" ? secretConfig(llmApiKeyConfigKey(l.provider)) : undefined })),
-        // Issue 4: when Cloudflare is enabled, pass the edge's credentials here as `cloudflare: { accessClientId, … }`.
+        // The edge's service token and tunnel token go to the store only (never to outputs or the workload's env).
+        cloudflare: edge?.secretsForStore,
         labels: { ...relayerLabels("relayer"), "app.kubernetes.io/component": "secrets" },
         providers: {
             kubernetes,
@@ -56,6 +81,7 @@ export = async function main() {
 
     const relayer = new RelayerWorkload("relayer", {
         settings: workloadSettings,
+        namespace,
         providers: { kubernetes, dockerBuild: dockerBuildProvider },
         backendUrl,
         secretNames,
@@ -78,5 +104,7 @@ export = async function main() {
         ...(secretStore.kmsKeyArn ? { secretsKmsKeyArn: secretStore.kmsKeyArn } : {}),
         ...(secretStore.externalSecretsRoleArn ? { secretsExternalSecretsRoleArn: secretStore.externalSecretsRoleArn } : {}),
         ...(secretStore.vaultPolicyName ? { secretsVaultPolicy: secretStore.vaultPolicyName, secretsVaultRole: secretStore.vaultRoleName } : {}),
+        // Edge: tunnel id, hostname, Access application id + audience tag, service token id + expiry; never a credential.
+        ...(edge ? edge.stackOutputs() : {}),
     };
 };

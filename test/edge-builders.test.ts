@@ -21,6 +21,7 @@ import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
 import { relayerTopologySpread } from "../components/workload/scheduling";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../components/workload/security";
+import { serviceTokenVersion, tunnelTokenVersion } from "../components/edge/rotation";
 import { buildTunnelConfig, CATCH_ALL_SERVICE, tunnelCnameTarget } from "../components/edge/tunnel-config";
 
 const ACCOUNT = "0123456789abcdef0123456789abcdef";
@@ -55,6 +56,17 @@ describe("edge builders", () => {
             assert.strictEqual(tunnelCnameTarget("c1744f8b-faa1-48a4-9e5c-02ac921467fa"), "c1744f8b-faa1-48a4-9e5c-02ac921467fa.cfargotunnel.com");
             assert.throws(() => tunnelCnameTarget("evil.example.com"), /is not a single DNS label; fix: pass the tunnel's UUID/);
             assert.throws(() => tunnelCnameTarget(""), /is not a single DNS label/);
+        });
+
+        it("derives credential versions that change exactly when the credential does", () => {
+            const tunnel = tunnelTokenVersion("c1744f8b-faa1-48a4-9e5c-02ac921467fa");
+            assert.strictEqual(tunnel, tunnelTokenVersion("c1744f8b-faa1-48a4-9e5c-02ac921467fa"));
+            assert.notStrictEqual(tunnel, tunnelTokenVersion("0f3d8e52-7d6b-4f7e-9a8c-2b1d7c3e4f5a"));
+            const token = serviceTokenVersion("token-a", 1);
+            assert.strictEqual(token, serviceTokenVersion("token-a", 1));
+            assert.notStrictEqual(token, serviceTokenVersion("token-a", 2), "a rotation must rewrite the store");
+            assert.notStrictEqual(token, serviceTokenVersion("token-b", 1), "a replacement must rewrite the store");
+            for (const v of [tunnel, token]) assert.ok(Number.isSafeInteger(v) && v >= 0);
         });
 
         it("makes the CNAME proxied with automatic TTL", () => {
@@ -267,6 +279,12 @@ describe("edge builders", () => {
                 },
                 { ports: [{ protocol: "TCP", port: 8080 }] },
             ]);
+        });
+
+        it("denies all ingress when monitoring is off", () => {
+            const spec = connectorNetworkPolicySpec({ instance: "edge-connector", egressCidrs: ["198.41.128.0/17"], originPorts: [443] });
+            assert.deepStrictEqual(spec.policyTypes, ["Ingress", "Egress"]);
+            assert.deepStrictEqual(spec.ingress, []);
         });
 
         it("lets at most one connector be disrupted", () => {

@@ -6,6 +6,7 @@ import * as cloudflare from "@pulumi/cloudflare";
 import * as k8s from "@pulumi/kubernetes";
 import { CloudflareEdge } from "../components/edge/cloudflare-edge";
 import { edgePlanFromSettings, EdgePlan, edgeSettingsSchema } from "../components/edge/settings";
+import { serviceTokenVersion, tunnelTokenVersion } from "../components/edge/rotation";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../components/workload/security";
 import type { IDeploymentSpec } from "kubernetes-models/apps/v1/DeploymentSpec";
 import type { INetworkPolicySpec } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicySpec";
@@ -52,7 +53,7 @@ function plan(overrides: Record<string, string> = {}): EdgePlan {
         cloudflareConnectorImage: IMAGE,
         ...overrides,
     });
-    return edgePlanFromSettings(settings, { monitoringNamespace: "monitoring", podSecurityVersion: "v1.32" })!;
+    return edgePlanFromSettings(settings, { monitoringEnabled: true, monitoringNamespace: "monitoring", podSecurityVersion: "v1.32" })!;
 }
 
 function providers() {
@@ -97,7 +98,7 @@ describe("CloudflareEdge (mocked program)", function () {
         before(async () => {
             rec = await installMocks({ project: "consonant-relayer", stack: "prod", preview: false });
             edge = new CloudflareEdge("edge", { stack: "prod", plan: plan(), providers: providers() });
-            await resolveOutput(edge.tunnelToken.token);
+            await resolveOutput(edge.secretsForStore.tunnelToken);
             await settleRegistrations();
         });
 
@@ -177,17 +178,23 @@ describe("CloudflareEdge (mocked program)", function () {
         it("reads the tunnel token through the data source and hands out only Pulumi secrets", async () => {
             const invoke = rec.invokes.find((i) => i.token === T.tokenInvoke);
             assert.deepStrictEqual(invoke?.inputs, { accountId: ACCOUNT, tunnelId: "offline-edge-tunnel-id" });
+            const store = edge.secretsForStore;
             for (const [what, output] of [
-                ["tunnel token", edge.tunnelToken.token],
-                ["client id", edge.accessServiceToken.clientId],
-                ["client secret", edge.accessServiceToken.clientSecret],
+                ["tunnel token", store.tunnelToken],
+                ["client id", store.accessClientId],
+                ["client secret", store.accessClientSecret],
             ] as const) {
                 const resolved = await resolveOutput(output);
                 assert.ok(resolved.secret, `${what} is not a Pulumi secret`);
                 assert.match(String(resolved.value), /^offline-placeholder-not-a-secret-/);
             }
-            assert.strictEqual((await resolveOutput(edge.tunnelToken.namespace)).value, "cloudflared");
-            assert.strictEqual(edge.serviceTokenVersion, 2);
+            assert.strictEqual((await resolveOutput(store.accessTokenVersion)).value, serviceTokenVersion("offline-edge-service-token-id", 2));
+            assert.strictEqual((await resolveOutput(store.tunnelTokenVersion)).value, tunnelTokenVersion("offline-edge-tunnel-id"));
+            const where = store.connectorTokenSecret!;
+            assert.deepStrictEqual(
+                { namespace: (await resolveOutput(where.namespace)).value, name: where.name, key: where.key },
+                { namespace: "cloudflared", name: "cloudflared-tunnel-token", key: "token" },
+            );
         });
 
         it("passes no credential into any resource it registers", () => {
@@ -302,7 +309,7 @@ describe("CloudflareEdge (mocked program)", function () {
             rec = await installMocks({ project: "consonant-relayer", stack: "staging", preview: false });
             const p = plan({ cloudflareEmailDomains: "[]", cloudflareExcludedIpRanges: "[]", cloudflareConnectorEnabled: "false" });
             edge = new CloudflareEdge("edge", { stack: "staging", plan: p, providers: { cloudflare: providers().cloudflare } });
-            await resolveOutput(edge.tunnelToken.token);
+            await resolveOutput(edge.secretsForStore.tunnelToken);
             await settleRegistrations();
         });
 
@@ -316,8 +323,8 @@ describe("CloudflareEdge (mocked program)", function () {
         });
 
         it("still hands the tunnel token (secret, no namespace) to the secret store", async () => {
-            assert.ok((await resolveOutput(edge.tunnelToken.token)).secret);
-            assert.strictEqual(edge.tunnelToken.namespace, undefined);
+            assert.ok((await resolveOutput(edge.secretsForStore.tunnelToken)).secret);
+            assert.strictEqual(edge.secretsForStore.connectorTokenSecret, undefined);
         });
 
         it("refuses the connector without a Kubernetes provider", () => {

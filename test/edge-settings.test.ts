@@ -19,7 +19,7 @@ const ACCOUNT = "0123456789abcdef0123456789abcdef";
 const ZONE = "fedcba9876543210fedcba9876543210";
 const DIGEST = "a".repeat(64);
 /** General settings the plan takes from the cluster section. */
-const CLUSTER = { monitoringNamespace: "monitoring", podSecurityVersion: "v1.32" };
+const CLUSTER = { monitoringEnabled: true, monitoringNamespace: "monitoring", podSecurityVersion: "v1.32" };
 
 /** A complete, valid enabled edge (people + connector), as raw Pulumi config strings. */
 const VALID: Record<string, string> = {
@@ -283,11 +283,16 @@ describe("edge settings", () => {
             },
         });
         const cloudflareMfa = edgePlanFromSettings(
-            validSettings({ cloudflareHumanMfa: "cloudflare", cloudflareConnectorEnabled: "false", cloudflareEmailDomains: '["example.com","example.org"]' }), CLUSTER);
+            validSettings({ cloudflareHumanMfa: "cloudflare", cloudflareConnectorEnabled: "false", cloudflareEmailDomains: '["example.com","example.org"]' }),
+            CLUSTER,
+        );
         assert.deepStrictEqual(cloudflareMfa!.people!.mfa, { kind: "cloudflare", authenticators: ["security_key", "biometrics"] });
         assert.strictEqual(cloudflareMfa!.connector, undefined);
         // Without email domains there is no people policy at all.
         assert.strictEqual(edgePlanFromSettings(validSettings({ cloudflareEmailDomains: "[]", cloudflareExcludedIpRanges: "[]" }), CLUSTER)!.people, undefined);
+        // Without monitoring, nobody may scrape the connector.
+        const unmonitored = edgePlanFromSettings(validSettings(), { ...CLUSTER, monitoringEnabled: false });
+        assert.ok(!("monitoringNamespace" in unmonitored!.connector!));
         // An https origin without a port is dialled on 443.
         assert.deepStrictEqual(
             edgePlanFromSettings(validSettings({ cloudflareOriginService: "https://backend.internal" }), CLUSTER)!.connector!.originPorts,

@@ -20,7 +20,7 @@ const fullCatalog = secretCatalog({
         { provider: "azure", source: "external" },
     ],
     accessServiceToken: true,
-    tunnelToken: true,
+    tunnelToken: "connector",
 });
 
 describe("secrets documents", () => {
@@ -40,7 +40,7 @@ describe("secrets documents", () => {
 
         it("holds only the cluster credentials when nothing else is enabled", () => {
             assert.deepEqual(
-                secretCatalog({ prefix: "p", llm: [], accessServiceToken: false, tunnelToken: false }).map((e) => e.role),
+                secretCatalog({ prefix: "p", llm: [], accessServiceToken: false, tunnelToken: "none" }).map((e) => e.role),
                 ["cluster-credentials"],
             );
         });
@@ -172,6 +172,28 @@ describe("secrets documents", () => {
                 conditions: [{ namespaces: ["consonant-system"] }],
             });
             assert.deepEqual(store.metadata.annotations, { "pulumi.com/waitFor": "condition=Ready" });
+            await validateKubernetesObject(store);
+        });
+
+        it("trusts a private Vault CA through caBundle (base64 of the PEM)", async () => {
+            const pem = "-----BEGIN CERTIFICATE-----\nMIIBfakeVaultCaNotReal\n-----END CERTIFICATE-----";
+            const store = buildClusterSecretStore({
+                name: "s",
+                labels,
+                namespaces: ["consonant-system"],
+                backend: {
+                    kind: "vault",
+                    server: "https://vault.example.test:8200",
+                    caCert: pem,
+                    kvMount: "kv",
+                    authMount: "k",
+                    role: "r",
+                    audience: "vault",
+                    serviceAccount: { name: "external-secrets", namespace: "external-secrets" },
+                },
+            });
+            const vault = (store.spec.provider as { vault: { caBundle: string } }).vault;
+            assert.equal(Buffer.from(vault.caBundle, "base64").toString("utf8"), pem);
             await validateKubernetesObject(store);
         });
 

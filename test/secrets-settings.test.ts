@@ -40,7 +40,7 @@ describe("secrets settings", () => {
         assert.equal(s.externalSecretsServiceAccount, "external-secrets");
         assert.deepEqual(s.llmProviders, []);
         assert.equal(s.vaultTokenTtlSeconds, 3600);
-        assert.equal(s.awsRecoveryWindowDays, 30);
+        assert.equal(s.awsRecoveryWindowDays, undefined, "resolved per stack: see resolveRecoveryWindowDays");
         assert.equal(errorsFor({}), "");
     });
 
@@ -222,12 +222,21 @@ describe("secrets settings", () => {
     });
 
     it("turns valid settings into store options for each mode", () => {
-        const vaultOptions = storeOptionsFromSettings(secretsSettingsSchema.parse(vaultBase), "prod");
+        const vaultOptions = storeOptionsFromSettings({ ...secretsSettingsSchema.parse(vaultBase), stack: "prod", productionLike: true });
         assert.equal(vaultOptions.prefix, "consonant/prod");
         assert.equal(vaultOptions.vault?.address, "https://vault.example.test:8200");
         assert.equal(vaultOptions.aws, undefined);
-        const awsOptions = storeOptionsFromSettings(secretsSettingsSchema.parse({ ...awsBase, awsPodIdentity: "true", awsEksClusterName: "eks-prod" }), "prod");
+        const awsOptions = storeOptionsFromSettings({ ...secretsSettingsSchema.parse({ ...awsBase, awsPodIdentity: "true", awsEksClusterName: "eks-prod" }), stack: "prod", productionLike: true });
         assert.deepEqual(awsOptions.aws?.identity, { kind: "pod-identity", clusterName: "eks-prod" });
+    });
+
+    it("keeps deleted secrets recoverable for 30 days in production and 7 elsewhere, unless configured", () => {
+        const window = (raw: RawConfig, productionLike: boolean) =>
+            storeOptionsFromSettings({ ...secretsSettingsSchema.parse(raw), stack: productionLike ? "prod" : "staging", productionLike }).aws?.recoveryWindowDays;
+        assert.equal(window(awsBase, true), 30);
+        assert.equal(window(awsBase, false), 7);
+        assert.equal(window({ ...awsBase, awsRecoveryWindowDays: "14" }, true), 14);
+        assert.equal(window({ ...awsBase, awsRecoveryWindowDays: "0" }, false), 0);
     });
 
     it("declares a fix for every key", () => {

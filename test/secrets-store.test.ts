@@ -87,6 +87,20 @@ async function buildStore(options: SecretStoreOptions, withConnector = true): Pr
     return store;
 }
 
+interface ExternalSecretManifest {
+    metadata: { name: string; namespace: string; annotations: Record<string, string> };
+    spec: { refreshInterval: string; secretStoreRef: unknown; target: { name: string; creationPolicy: string } };
+}
+interface ClusterSecretStoreManifest {
+    metadata: { name: string; annotations: Record<string, string> };
+    spec: { provider: unknown; conditions: unknown };
+}
+
+/** Inputs with secret wrappers removed, typed for assertions. */
+function plain<T>(r: RecordedResource): T {
+    return unwrapSecrets(r.inputs) as T;
+}
+
 /** Registration order is asynchronous: compare rows order-independently. */
 function sorted<T>(rows: T[]): T[] {
     return [...rows].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
@@ -165,7 +179,7 @@ function commonChecks(getRec: () => MockRecorder, getStore: () => SecretStore, e
 function externalSecretChecks(getRec: () => MockRecorder) {
     it("syncs each secret with an ExternalSecret: refresh interval, Owner policy, Ready wait, right namespace", () => {
         const rec = getRec();
-        const es = rec.ofType("kubernetes:external-secrets.io/v1:ExternalSecret").map((r) => unwrapSecrets(r.inputs) as Record<string, any>);
+        const es = rec.ofType("kubernetes:external-secrets.io/v1:ExternalSecret").map((r) => plain<ExternalSecretManifest>(r));
         assert.deepEqual(
             sorted(es.map((e) => [e.metadata.namespace, e.metadata.name, e.spec.target.name])),
             sorted([
@@ -182,7 +196,7 @@ function externalSecretChecks(getRec: () => MockRecorder) {
             assert.deepEqual(e.spec.secretStoreRef, { kind: "ClusterSecretStore", name: "consonant-relayer" });
             assert.equal(e.metadata.annotations["pulumi.com/waitFor"], "condition=Ready");
         }
-        const store = unwrapSecrets(rec.get("kubernetes:external-secrets.io/v1:ClusterSecretStore", "relayer-secrets-cluster-secret-store").inputs) as Record<string, any>;
+        const store = plain<ClusterSecretStoreManifest>(rec.get("kubernetes:external-secrets.io/v1:ClusterSecretStore", "relayer-secrets-cluster-secret-store"));
         assert.deepEqual(store.spec.conditions, [{ namespaces: ["cloudflared", "consonant-system"] }]);
         assert.equal(store.metadata.name, "consonant-relayer");
         assert.equal(store.metadata.annotations["pulumi.com/waitFor"], "condition=Ready");
@@ -291,13 +305,13 @@ describe("SecretStore (vault mode)", () => {
             tokenPolicies: ["consonant-prod-read"],
         });
         assert.ok((role.tokenTtl as number) <= 86400);
-        const review = unwrapSecrets(rec.get("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "relayer-secrets-vault-token-review").inputs) as Record<string, any>;
+        const review = plain<{ roleRef: unknown; subjects: unknown }>(rec.get("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "relayer-secrets-vault-token-review"));
         assert.deepEqual(review.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:auth-delegator" });
         assert.deepEqual(review.subjects, [{ kind: "ServiceAccount", name: "external-secrets", namespace: "external-secrets" }]);
     });
 
     it("points the ClusterSecretStore at Vault with Kubernetes auth for the ESO ServiceAccount", () => {
-        const storeObj = unwrapSecrets(rec.get("kubernetes:external-secrets.io/v1:ClusterSecretStore", "relayer-secrets-cluster-secret-store").inputs) as Record<string, any>;
+        const storeObj = plain<ClusterSecretStoreManifest>(rec.get("kubernetes:external-secrets.io/v1:ClusterSecretStore", "relayer-secrets-cluster-secret-store"));
         assert.deepEqual(storeObj.spec.provider, {
             vault: {
                 server: "https://vault.example.test:8200",
@@ -440,7 +454,7 @@ describe("SecretStore (aws mode, IRSA)", () => {
         const attachment = rec.get("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "relayer-secrets-read-policy-attachment").inputs;
         assert.equal(attachment.policyArn, placeholderArn("aws:iam/policy:Policy", "relayer-secrets-read-policy"));
         assert.equal(rec.ofType("aws:eks/podIdentityAssociation:PodIdentityAssociation").length, 0);
-        const storeObj = unwrapSecrets(rec.get("kubernetes:external-secrets.io/v1:ClusterSecretStore", "relayer-secrets-cluster-secret-store").inputs) as Record<string, any>;
+        const storeObj = plain<ClusterSecretStoreManifest>(rec.get("kubernetes:external-secrets.io/v1:ClusterSecretStore", "relayer-secrets-cluster-secret-store"));
         assert.deepEqual(storeObj.spec.provider, {
             aws: { service: "SecretsManager", region: "eu-west-1", auth: { jwt: { serviceAccountRef: { name: "external-secrets", namespace: "external-secrets" } } } },
         });
@@ -484,7 +498,7 @@ describe("SecretStore (aws mode, EKS Pod Identity)", () => {
         const trust = JSON.parse(rec.get("aws:iam/role:Role", "relayer-secrets-external-secrets-role").inputs.assumeRolePolicy as string);
         assert.deepEqual(trust.Statement[0].Principal, { Service: "pods.eks.amazonaws.com" });
         assert.deepEqual(trust.Statement[0].Condition, { StringEquals: { "aws:SourceAccount": "000000000000" } });
-        const storeObj = unwrapSecrets(rec.get("kubernetes:external-secrets.io/v1:ClusterSecretStore", "relayer-secrets-cluster-secret-store").inputs) as Record<string, any>;
+        const storeObj = plain<ClusterSecretStoreManifest>(rec.get("kubernetes:external-secrets.io/v1:ClusterSecretStore", "relayer-secrets-cluster-secret-store"));
         assert.deepEqual(storeObj.spec.provider, { aws: { service: "SecretsManager", region: "eu-west-1" } });
         assert.deepEqual(storeObj.spec.conditions, [{ namespaces: ["consonant-system"] }], "no connector, no connector namespace");
         assert.deepEqual(
@@ -492,9 +506,18 @@ describe("SecretStore (aws mode, EKS Pod Identity)", () => {
             [
                 ["consonant/prod/access-service-token", 7],
                 ["consonant/prod/cluster-credentials", 7],
+                ["consonant/prod/tunnel-token", 7],
             ],
         );
         assert.equal(rec.ofType("random:index/randomBytes:RandomBytes").length, 1);
+    });
+
+    it("keeps the tunnel token in the store only when this program deploys no connector", () => {
+        assert.ok(rec.get("aws:secretsmanager/secretVersion:SecretVersion", "relayer-secrets-tunnel-token-value"));
+        assert.deepEqual(
+            rec.ofType("kubernetes:external-secrets.io/v1:ExternalSecret").map((r) => r.name).sort(),
+            ["relayer-secrets-access-service-token", "relayer-secrets-cluster-credentials"],
+        );
     });
 });
 

@@ -8,7 +8,7 @@ import * as path from "path";
 import { StackConfigError } from "../components/config-values";
 import { PolicyPackConfigError } from "../policy-pack/lib/pack-config";
 import { validateKubernetesObjects } from "./lib/k8s-schema";
-import { readStackFiles, StackFileError, withConfigOverrides } from "./lib/stack-files";
+import { readStackFiles, StackFileError, StackFiles, withConfigOverrides } from "./lib/stack-files";
 import { EXIT, parseRenderArgs, RenderOptions, RenderUsageError, USAGE } from "./render/cli-args";
 import { cloudDocuments } from "./render/cloud-documents";
 import { componentTreeMermaid, resourcesPerComponent } from "./render/component-tree";
@@ -16,12 +16,11 @@ import { evaluateProgram } from "./render/evaluate";
 import { kubernetesManifests, manifestsYaml } from "./render/manifests";
 import { NoticeFacts } from "./render/offline-notice";
 import { writeRenderOutput } from "./render/output-dir";
-import { evaluatePolicies, readPolicyConfigFile } from "./render/policy-phase";
+import { evaluatePolicies, loadPolicyConfigFile } from "./render/policy-phase";
 import { blockingViolations, PolicyOutcome, SEVERITIES, violationCounts } from "./render/policy-outcome";
 import { policyReportJson, policyReportMarkdown } from "./render/policy-report";
 import { policyReportSarif } from "./render/policy-sarif";
 import { RenderResource } from "./render/render-model";
-import { sarifSchemaProblems } from "./render/sarif-schema";
 import { resourcesJson, stackOutputsJson } from "./render/resources-json";
 import { RENDER_FILES } from "./render/render-files";
 import { componentSourceIndex, resourceLocator, SourceFile } from "./render/source-locations";
@@ -60,6 +59,19 @@ function printSummary(facts: NoticeFacts, resources: readonly RenderResource[], 
     console.log(blocking === 0 ? "result: PASSED" : `result: FAILED (${blocking} mandatory policy violation${blocking === 1 ? "" : "s"}; see ${path.join(path.relative(process.cwd(), outDir), RENDER_FILES.policyMarkdown)})`);
 }
 
+/**
+ * `--config` overrides as the Pulumi CLI reads them: keys with or without the `<project>:` prefix, and a key the
+ * project declares `secret: true` stays a secret (the CLI would refuse it in plain text).
+ */
+function configOverridesFor(files: StackFiles, raw: Readonly<Record<string, string>>): { values: Record<string, string>; secretKeys: string[] } {
+    const values: Record<string, string> = {};
+    for (const [key, value] of Object.entries(raw)) {
+        values[key.startsWith(`${files.project}:`) ? key.slice(files.project.length + 1) : key] = value;
+    }
+    const declaredSecret = new Set(files.schema.filter((k) => k.secret).map((k) => k.key));
+    return { values, secretKeys: Object.keys(values).filter((k) => declaredSecret.has(k)) };
+}
+
 async function render(options: RenderOptions): Promise<number> {
     const startedAt = Date.now();
     const stackFile = path.join(repoRoot, `Pulumi.${options.stack}.yaml`);
@@ -67,11 +79,13 @@ async function render(options: RenderOptions): Promise<number> {
         const stacks = fs.readdirSync(repoRoot).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []);
         throw new RenderUsageError(`stack '${options.stack}' has no committed config file Pulumi.${options.stack}.yaml`, `use --stack with one of: ${stacks.join(", ")}`);
     }
-    const files = withConfigOverrides(readStackFiles(repoRoot, options.stack), options.configOverrides);
-    const policyConfig = options.policyConfig ? readPolicyConfigFile(options.policyConfig) : {};
+    const committed = readStackFiles(repoRoot, options.stack);
+    const overrides = configOverridesFor(committed, options.configOverrides);
+    const files = withConfigOverrides(committed, overrides.values, overrides.secretKeys);
+    const policyConfig = options.policyConfig ? loadPolicyConfigFile(options.policyConfig) : {};
     const facts: NoticeFacts = { project: files.project, stack: files.stack };
-    const overrides = Object.keys(options.configOverrides).length;
-    phase(1, "config", `Pulumi.yaml + Pulumi.${files.stack}.yaml: ${Object.keys(files.config).length} keys, ${files.secretKeys.length} secret (placeholders)${overrides ? `, ${overrides} overridden` : ""}`, startedAt);
+    const overridden = Object.keys(overrides.values).length;
+    phase(1, "config", `Pulumi.yaml + Pulumi.${files.stack}.yaml: ${Object.keys(files.config).length} keys, ${files.secretKeys.length} secret${overridden ? `, ${overridden} overridden` : ""}`, startedAt);
 
     const evaluation = await evaluateProgram(files);
     if (evaluation.duplicateUrns.length > 0) {
@@ -97,19 +111,13 @@ async function render(options: RenderOptions): Promise<number> {
         program: { uri: "index.ts", line: 1 },
         stack: { uri: `Pulumi.${files.stack}.yaml`, line: 1 },
     });
-    const sarif = policyReportSarif(facts, outcome, locate);
-    const sarifProblems = sarifSchemaProblems(JSON.parse(sarif));
-    if (sarifProblems.length > 0) {
-        console.error(`error: the SARIF report does not match the SARIF 2.1.0 schema: ${sarifProblems.join("; ")}`);
-        return EXIT.renderFailure;
-    }
     const output = new Map<string, string>([
         [RENDER_FILES.manifests, manifestsYaml(facts, manifests)],
         [RENDER_FILES.resources, resourcesJson(facts, resources)],
         [RENDER_FILES.stackOutputs, stackOutputsJson(facts, evaluation.outputs)],
         [RENDER_FILES.policyMarkdown, policyReportMarkdown(facts, outcome)],
         [RENDER_FILES.policyJson, policyReportJson(facts, outcome)],
-        [RENDER_FILES.policySarif, sarif],
+        [RENDER_FILES.policySarif, policyReportSarif(facts, outcome, locate)],
         [RENDER_FILES.componentTree, componentTreeMermaid(facts, resources)],
         ...cloudDocuments(facts, resources),
     ]);

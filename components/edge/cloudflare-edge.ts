@@ -15,8 +15,11 @@ import {
     tunnelDnsRecordArgs,
 } from "./access";
 import { CloudflaredConnector } from "./cloudflared-connector";
+import { TUNNEL_TOKEN_SECRET } from "./connector-manifests";
+import { serviceTokenVersion, tunnelTokenVersion } from "./rotation";
 import { EdgePlan } from "./settings";
 import { buildTunnelConfig, tunnelCnameTarget } from "./tunnel-config";
+import type { CloudflareSecretsInput } from "../secrets/secret-store";
 
 export interface CloudflareEdgeArgs {
     /** Stack name: part of every Cloudflare object name, so several stacks can share one account. */
@@ -37,15 +40,11 @@ export class CloudflareEdge extends pulumi.ComponentResource {
     public readonly accessAudienceTag: pulumi.Output<string>;
     public readonly serviceTokenId: pulumi.Output<string>;
     public readonly serviceTokenExpiresAt: pulumi.Output<string>;
-    /** The relayers' service token, for the secret store only (both values are Pulumi secrets). */
-    public readonly accessServiceToken: { clientId: pulumi.Output<string>; clientSecret: pulumi.Output<string> };
-    /** `clientSecretVersion` of the service token: changes on every rotation. */
-    public readonly serviceTokenVersion: number;
     /**
-     * The tunnel token (a Pulumi secret), for the secret store only, and — when this program deploys the
-     * connector — the namespace its Kubernetes Secret belongs in.
+     * The credentials this edge mints, for the secret store only: the service token's client id and secret and
+     * the tunnel token (each a Pulumi secret), their versions, and where the connector reads its token.
      */
-    public readonly tunnelToken: { token: pulumi.Output<string>; namespace?: pulumi.Output<string> };
+    public readonly secretsForStore: CloudflareSecretsInput;
     public readonly connector?: CloudflaredConnector;
 
     constructor(name: string, args: CloudflareEdgeArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -142,11 +141,6 @@ export class CloudflareEdge extends pulumi.ComponentResource {
         this.accessAudienceTag = application.aud;
         this.serviceTokenId = serviceToken.id;
         this.serviceTokenExpiresAt = serviceToken.expiresAt;
-        this.serviceTokenVersion = plan.serviceToken.version;
-        this.accessServiceToken = {
-            clientId: pulumi.secret(serviceToken.clientId),
-            clientSecret: pulumi.secret(serviceToken.clientSecret),
-        };
 
         if (plan.connector && kubernetesProvider) {
             this.connector = new CloudflaredConnector(
@@ -162,7 +156,17 @@ export class CloudflareEdge extends pulumi.ComponentResource {
                 { parent: this, provider: args.providers.cloudflare },
             ).token,
         );
-        this.tunnelToken = this.connector ? { token, namespace: this.connector.namespace } : { token };
+        this.secretsForStore = {
+            accessClientId: pulumi.secret(serviceToken.clientId),
+            accessClientSecret: pulumi.secret(serviceToken.clientSecret),
+            // Changes on a rotation (clientSecretVersion) or a replacement (new id): the store rewrites its copy.
+            accessTokenVersion: serviceToken.id.apply((id) => serviceTokenVersion(id, plan.serviceToken.version)),
+            tunnelToken: token,
+            tunnelTokenVersion: tunnel.id.apply(tunnelTokenVersion),
+            ...(this.connector
+                ? { connectorTokenSecret: { namespace: this.connector.namespace, name: TUNNEL_TOKEN_SECRET.name, key: TUNNEL_TOKEN_SECRET.key } }
+                : {}),
+        };
 
         this.registerOutputs({
             tunnelId: this.tunnelId,

@@ -17,8 +17,8 @@ export interface CloudflaredConnectorArgs {
     replicas: number;
     /** cloudflared image pinned by digest. */
     image: string;
-    /** Namespace whose Prometheus may scrape the metrics port. */
-    monitoringNamespace: string;
+    /** Namespace whose Prometheus may scrape the metrics port; undefined when monitoring is off. */
+    monitoringNamespace?: string;
     /** Pinned Pod Security Admission version for the namespace labels, e.g. `v1.32`. */
     podSecurityVersion: string;
     /** Ranges the connector may dial on 7844 and 443. */

@@ -2,6 +2,7 @@
 // replicas, the workload's hardened security contexts and the egress ranges, and registers the objects.
 import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
+import { TUNNEL_TOKEN_SECRET_KEY, TUNNEL_TOKEN_SECRET_NAME } from "../secrets/catalog";
 import { relayerTopologySpread } from "../workload/scheduling";
 import { podSecurityAdmissionLabels, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../workload/security";
 
@@ -10,7 +11,7 @@ export const CONNECTOR_METRICS_PORT = 2000;
 /** Tunnel edge port: QUIC over UDP, with HTTP/2 over TCP as cloudflared's fallback. */
 export const TUNNEL_EDGE_PORT = 7844;
 /** The Secret holding the tunnel token in the connector's namespace (written by the secret store). */
-export const TUNNEL_TOKEN_SECRET = { name: "cloudflared-tunnel-token", key: "token" } as const;
+export const TUNNEL_TOKEN_SECRET = { name: TUNNEL_TOKEN_SECRET_NAME, key: TUNNEL_TOKEN_SECRET_KEY } as const;
 /** Where the token file is mounted; cloudflared reads it with `--token-file` (cloudflared ≥ 2025.4.0). */
 export const TUNNEL_TOKEN_DIR = "/etc/cloudflared/token";
 
@@ -146,22 +147,26 @@ export interface ConnectorNetworkInput {
     egressCidrs: string[];
     /** TCP ports of the origin as seen by the pod (the Service's target port for an in-cluster origin). */
     originPorts: number[];
-    /** Namespace whose Prometheus scrapes the metrics port. */
-    monitoringNamespace: string;
+    /** Namespace whose Prometheus scrapes the metrics port; undefined when monitoring is off. */
+    monitoringNamespace?: string;
 }
 
-/** Default-deny both ways, then: metrics from monitoring; DNS, the tunnel edge, the API, the origin. */
+/** Default-deny both ways, then: metrics from monitoring (if on); DNS, the tunnel edge, the API, the origin. */
 export function connectorNetworkPolicySpec(input: ConnectorNetworkInput): k8s.types.input.networking.v1.NetworkPolicySpec {
     const toCloudflare = input.egressCidrs.map((cidr) => ({ ipBlock: { cidr } }));
     return {
         podSelector: { matchLabels: connectorSelector(input.instance) },
         policyTypes: ["Ingress", "Egress"],
-        ingress: [
-            {
-                from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": input.monitoringNamespace } } }],
-                ports: [{ protocol: "TCP", port: CONNECTOR_METRICS_PORT }],
-            },
-        ],
+        // Nothing else ever connects to cloudflared; without monitoring, ingress stays fully denied.
+        ingress:
+            input.monitoringNamespace === undefined
+                ? []
+                : [
+                      {
+                          from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": input.monitoringNamespace } } }],
+                          ports: [{ protocol: "TCP", port: CONNECTOR_METRICS_PORT }],
+                      },
+                  ],
         egress: [
             {
                 to: [

@@ -320,8 +320,8 @@ export interface EdgePlan {
         namespace: string;
         replicas: number;
         image: string;
-        /** The cluster's Prometheus namespace (general setting `monitoringNamespace`). */
-        monitoringNamespace: string;
+        /** The cluster's Prometheus namespace (`monitoringNamespace`), present when `monitoringEnabled`. */
+        monitoringNamespace?: string;
         /** Pinned Pod Security Admission version (general setting `podSecurityVersion`). */
         podSecurityVersion: string;
         egressCidrs: string[];
@@ -336,7 +336,7 @@ export interface EdgePlan {
  */
 export function edgePlanFromSettings(
     s: EdgeSettings,
-    cluster: { monitoringNamespace: string; podSecurityVersion: string },
+    cluster: { monitoringEnabled: boolean; monitoringNamespace: string; podSecurityVersion: string },
 ): EdgePlan | undefined {
     if (!s.cloudflareEnabled) return undefined;
     const required = <K extends (typeof REQUIRED_WHEN_ENABLED)[number]>(key: K): string => {
@@ -376,7 +376,7 @@ export function edgePlanFromSettings(
             namespace: s.cloudflareConnectorNamespace,
             replicas: s.cloudflareConnectorReplicas,
             image,
-            monitoringNamespace: cluster.monitoringNamespace,
+            ...(cluster.monitoringEnabled ? { monitoringNamespace: cluster.monitoringNamespace } : {}),
             podSecurityVersion: cluster.podSecurityVersion,
             egressCidrs: s.cloudflareConnectorEgressCidrs,
             originPorts:

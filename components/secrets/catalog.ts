@@ -4,8 +4,11 @@
 // readable by the policy but missing from the store, or synced without being granted.
 import { LlmKeySource, LlmProvider } from "./settings";
 
-/** Where the synced Kubernetes Secret lives: beside the relayer, or beside the Cloudflare connector. */
-export type SecretPlacement = "relayer" | "connector";
+/**
+ * Where the synced Kubernetes Secret lives: beside the relayer, beside the Cloudflare connector, or nowhere in
+ * this cluster (`store-only`: the tunnel token kept in the store for a connector run elsewhere).
+ */
+export type SecretPlacement = "relayer" | "connector" | "store-only";
 
 /** One secret of the relayer, from the store to the mounted files. */
 export interface CatalogEntry {
@@ -45,8 +48,8 @@ export interface CatalogInput {
     llm: readonly { provider: LlmProvider; source: LlmKeySource }[];
     /** The Cloudflare Access service token is handed over by the edge. */
     accessServiceToken: boolean;
-    /** The tunnel token goes to a connector deployed by this program. */
-    tunnelToken: boolean;
+    /** The tunnel token: absent, kept in the store only, or also delivered to the connector this program deploys. */
+    tunnelToken: "none" | "store-only" | "connector";
 }
 
 /** The secrets of one stack, in a stable order. */
@@ -63,8 +66,8 @@ export function secretCatalog(input: CatalogInput): CatalogEntry[] {
     if (input.accessServiceToken) {
         entries.push(entry("access-service-token", ["access-client-id", "access-client-secret"], "program", "relayer", ACCESS_SECRET_NAME));
     }
-    if (input.tunnelToken) {
-        entries.push(entry("tunnel-token", [TUNNEL_TOKEN_SECRET_KEY], "program", "connector", TUNNEL_TOKEN_SECRET_NAME));
+    if (input.tunnelToken !== "none") {
+        entries.push(entry("tunnel-token", [TUNNEL_TOKEN_SECRET_KEY], "program", input.tunnelToken, TUNNEL_TOKEN_SECRET_NAME));
     }
     for (const { provider, source } of input.llm) {
         entries.push(entry(`llm-${provider}`, [llmKeyFile(provider)], source === "config" ? "program" : "external", "relayer", llmSecretName(provider)));

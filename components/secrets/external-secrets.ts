@@ -8,12 +8,21 @@ export const EXTERNAL_SECRETS_API_VERSION = "external-secrets.io/v1";
 /** Makes `pulumi up` wait until ESO reports the object Ready, so a broken store fails the update, not the pods. */
 export const WAIT_FOR_READY = { "pulumi.com/waitFor": "condition=Ready" } as const;
 
+/**
+ * Annotation carrying the write-only version of a program-written value. ESO re-syncs an ExternalSecret as soon
+ * as its annotations change (the mechanism behind its `force-sync` annotation), so a rotation reaches the mounted
+ * files right after `pulumi up` instead of after the next refresh interval.
+ */
+export const WRITTEN_VERSION_ANNOTATION = "secrets.consonant.io/written-version";
+
 export type Labels = Record<string, string>;
 
 /** How ESO logs in to Vault: Kubernetes auth with a short-lived token of its own ServiceAccount. */
 export interface VaultStoreBackend {
     kind: "vault";
     server: string;
+    /** PEM CA of the Vault server's certificate, when it is not signed by a public CA. */
+    caCert?: string;
     /** Vault Enterprise namespace, when used. */
     namespace?: string;
     kvMount: string;
@@ -38,6 +47,8 @@ function providerSpec(backend: StoreBackend): Record<string, unknown> {
         return {
             vault: {
                 server: backend.server,
+                // caBundle is bytes in the CRD, i.e. base64 text in the manifest.
+                ...(backend.caCert ? { caBundle: Buffer.from(backend.caCert, "utf8").toString("base64") } : {}),
                 ...(backend.namespace ? { namespace: backend.namespace } : {}),
                 path: backend.kvMount,
                 version: "v2",
@@ -85,6 +96,8 @@ export function buildExternalSecret(args: {
     labels: Labels;
     /** Azure OpenAI endpoint, added to the azure Secret as a file by the template (it is config, not a secret). */
     azureEndpoint?: string;
+    /** Write-only version of the value, for values the program writes (external values have none). */
+    writtenVersion?: number;
 }) {
     const { entry } = args;
     const template: Record<string, unknown> = { engineVersion: "v2", metadata: { labels: { ...args.labels } } };
@@ -96,9 +109,15 @@ export function buildExternalSecret(args: {
     return {
         apiVersion: EXTERNAL_SECRETS_API_VERSION,
         kind: "ExternalSecret",
-        metadata: { name: entry.secretName, namespace: args.namespace, labels: { ...args.labels }, annotations: { ...WAIT_FOR_READY } },
+        metadata: {
+            name: entry.secretName,
+            namespace: args.namespace,
+            labels: { ...args.labels },
+            annotations: { ...WAIT_FOR_READY, ...(args.writtenVersion !== undefined ? { [WRITTEN_VERSION_ANNOTATION]: String(args.writtenVersion) } : {}) },
+        },
         spec: {
             refreshInterval: args.refreshInterval,
+            refreshPolicy: "Periodic",
             secretStoreRef: { kind: "ClusterSecretStore", name: args.storeName },
             target: {
                 name: entry.secretName,

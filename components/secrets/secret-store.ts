@@ -10,10 +10,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import * as vault from "@pulumi/vault";
 import { buildIrsaTrustPolicy, buildKmsKeyPolicy, buildPodIdentityTrustPolicy, buildSecretsReadPolicy, serializeIamPolicy } from "./aws-policies";
-import { AZURE_ENDPOINT_FILE, CatalogEntry, secretCatalog, TUNNEL_TOKEN_SECRET_KEY, TUNNEL_TOKEN_SECRET_NAME } from "./catalog";
+import { AZURE_ENDPOINT_FILE, CatalogEntry, llmKeyFile, secretCatalog, TUNNEL_TOKEN_SECRET_KEY, TUNNEL_TOKEN_SECRET_NAME } from "./catalog";
 import { buildClusterSecretStore, buildExternalSecret, EXTERNAL_SECRETS_API_VERSION, Labels, StoreBackend } from "./external-secrets";
-import { LlmProvider } from "./settings";
-import { AwsStoreOptions, SecretStoreOptions, VaultStoreOptions } from "./store-options";
+import { llmApiKeyConfigKey, LlmProvider } from "./settings";
+import { AwsStoreOptions, required, SecretStoreOptions, VaultStoreOptions } from "./store-options";
 import { buildVaultReadPolicy, serializeVaultPolicy } from "./vault-policy";
 
 /** Credentials the Cloudflare edge component hands over (all values are `pulumi.secret` Outputs). */
@@ -22,13 +22,13 @@ export interface CloudflareSecretsInput {
     accessClientId: pulumi.Input<string>;
     /** Access service token client secret → file `access-client-secret`. */
     accessClientSecret: pulumi.Input<string>;
-    /** Bumped by the edge when it rotates the service token, so the store is rewritten. */
+    /** Bumped by the edge when it rotates the service token, so the store's copy is rewritten. */
     accessTokenVersion: pulumi.Input<number>;
-    /** Tunnel token of the connector. */
+    /** Tunnel token; always kept in the store (a connector run elsewhere reads it there). */
     tunnelToken: pulumi.Input<string>;
-    /** Bumped by the edge when it rotates the tunnel secret. */
+    /** Changes when the tunnel (and so its token) changes. */
     tunnelTokenVersion: pulumi.Input<number>;
-    /** Where the connector reads its token; absent when the program deploys no connector. */
+    /** Where this program's connector reads its token; absent when the program deploys no connector. */
     connectorTokenSecret?: { namespace: pulumi.Input<string>; name: string; key: string };
 }
 
@@ -85,7 +85,8 @@ export class SecretStore extends pulumi.ComponentResource {
             prefix: args.prefix,
             llm: args.llm.map(({ provider, source }) => ({ provider, source })),
             accessServiceToken: args.cloudflare !== undefined,
-            tunnelToken: connector !== undefined,
+            // kubernetes mode has no store: a token with no connector to deliver to has nowhere to go.
+            tunnelToken: !args.cloudflare ? "none" : connector ? "connector" : args.mode === "kubernetes" ? "none" : "store-only",
         });
         if (connector && (connector.name !== TUNNEL_TOKEN_SECRET_NAME || connector.key !== TUNNEL_TOKEN_SECRET_KEY)) {
             throw new Error(
@@ -117,7 +118,7 @@ export class SecretStore extends pulumi.ComponentResource {
                 this.externalSecretsRoleArn = a.roleArn;
             }
             this.clusterSecretStoreName = args.clusterSecretStoreName;
-            delivered = this.externalSecrets(name, backend, storeWrites);
+            delivered = this.externalSecrets(name, backend, storeWrites, contents);
         }
 
         const relayerDeliveries = this.catalog.filter((e) => e.placement === "relayer").map((e) => delivered.get(e.role)!);
@@ -140,11 +141,6 @@ export class SecretStore extends pulumi.ComponentResource {
             vaultPolicyName: this.vaultPolicyName,
             vaultRoleName: this.vaultRoleName,
         });
-    }
-
-    /** Names of the Kubernetes Secrets per placement, known before anything is created (for tests and docs). */
-    get catalogEntries(): readonly CatalogEntry[] {
-        return this.catalog;
     }
 
     /**
@@ -178,21 +174,19 @@ export class SecretStore extends pulumi.ComponentResource {
                 ),
                 version: pulumi.all([version, cf.accessTokenVersion]).apply(([v, edge]) => v + edge),
             });
-            if (cf.connectorTokenSecret) {
-                contents.set("tunnel-token", {
-                    content: pulumi.secret(pulumi.output(cf.tunnelToken).apply((t): Record<string, string> => ({ [TUNNEL_TOKEN_SECRET_KEY]: t }))),
-                    version: pulumi.all([version, cf.tunnelTokenVersion]).apply(([v, edge]) => v + edge),
-                });
-            }
+            contents.set("tunnel-token", {
+                content: pulumi.secret(pulumi.output(cf.tunnelToken).apply((t): Record<string, string> => ({ [TUNNEL_TOKEN_SECRET_KEY]: t }))),
+                version: pulumi.all([version, cf.tunnelTokenVersion]).apply(([v, edge]) => v + edge),
+            });
         }
         for (const llm of args.llm) {
             if (llm.source !== "config") continue;
             if (llm.apiKey === undefined) {
                 throw new Error(
-                    `SecretStore: LLM provider '${llm.provider}' takes its key from config but no key was passed; fix: run \`pulumi config set --secret llm${llm.provider.charAt(0).toUpperCase()}${llm.provider.slice(1)}ApiKey <key>\``,
+                    `SecretStore: LLM provider '${llm.provider}' takes its key from config but no key was passed; fix: run \`pulumi config set --secret ${llmApiKeyConfigKey(llm.provider)} <key>\``,
                 );
             }
-            const file = `llm-${llm.provider}-api-key`;
+            const file = llmKeyFile(llm.provider);
             contents.set(`llm-${llm.provider}`, { content: pulumi.secret(pulumi.output(llm.apiKey).apply((key) => ({ [file]: key }))), version });
         }
         return contents;
@@ -205,7 +199,7 @@ export class SecretStore extends pulumi.ComponentResource {
     /** Kubernetes mode (development): plain Secrets; their data is a Pulumi secret, encrypted in state. */
     private plainSecrets(name: string, contents: ReturnType<SecretStore["secretContents"]>) {
         const delivered = new Map<string, k8s.core.v1.Secret>();
-        for (const entry of this.catalog) {
+        for (const entry of this.catalog.filter((e) => e.placement !== "store-only")) {
             const content = contents.get(entry.role)!;
             const withEndpoint =
                 entry.role === "llm-azure" && this.args.azureEndpoint
@@ -316,6 +310,7 @@ export class SecretStore extends pulumi.ComponentResource {
         const backend: StoreBackend = {
             kind: "vault",
             server: v.address,
+            caCert: v.caCert,
             namespace: v.namespace,
             kvMount: v.kvMount,
             authMount: v.authPath,
@@ -434,7 +429,7 @@ export class SecretStore extends pulumi.ComponentResource {
     }
 
     /** The ClusterSecretStore and one ExternalSecret per secret, after the store side is in place. */
-    private externalSecrets(name: string, backend: StoreBackend, storeWrites: pulumi.Resource[]) {
+    private externalSecrets(name: string, backend: StoreBackend, storeWrites: pulumi.Resource[], contents: ReturnType<SecretStore["secretContents"]>) {
         const { args } = this;
         const k8sOpts = { parent: this, provider: args.providers.kubernetes };
         const connector = args.cloudflare?.connectorTokenSecret;
@@ -442,8 +437,10 @@ export class SecretStore extends pulumi.ComponentResource {
         const storeManifest = namespaces.apply((ns) => buildClusterSecretStore({ name: args.clusterSecretStoreName, labels: args.labels, backend, namespaces: ns }));
         const store = new k8s.apiextensions.CustomResource(`${name}-cluster-secret-store`, customResourceArgs(storeManifest, "ClusterSecretStore"), { ...k8sOpts, dependsOn: storeWrites });
         const delivered = new Map<string, k8s.apiextensions.CustomResource>();
-        for (const entry of this.catalog) {
-            const manifest = pulumi.output(this.namespaceOf(entry)).apply((namespace) =>
+        for (const entry of this.catalog.filter((e) => e.placement !== "store-only")) {
+            // The write-only version of a program-written value, so a rotation re-syncs at once (see buildExternalSecret).
+            const writtenVersion = contents.get(entry.role)?.version;
+            const manifest = pulumi.all([this.namespaceOf(entry), writtenVersion]).apply(([namespace, version]) =>
                 buildExternalSecret({
                     entry,
                     namespace,
@@ -451,6 +448,7 @@ export class SecretStore extends pulumi.ComponentResource {
                     refreshInterval: args.refreshInterval,
                     labels: args.labels,
                     azureEndpoint: entry.role === "llm-azure" ? args.azureEndpoint : undefined,
+                    writtenVersion: version,
                 }),
             );
             delivered.set(
@@ -473,11 +471,4 @@ function customResourceArgs(manifest: pulumi.Output<{ kind: string; metadata: ob
         metadata: manifest.metadata,
         spec: manifest.spec,
     };
-}
-
-function required<T>(value: T | undefined, what: string): T {
-    if (value === undefined) {
-        throw new Error(`SecretStore: ${what} is required for this secretsMode; fix: pass it from index.ts (see docs/secrets.md)`);
-    }
-    return value;
 }

@@ -124,6 +124,11 @@ export const secretsSettingsShape = {
     vaultKubernetesAuthCreate: configBoolean.default(true),
     /** Vault: Kubernetes API URL Vault calls for TokenReview. */
     vaultKubernetesHost: z.url({ protocol: /^https$/, error: "must be the https URL of the Kubernetes API server" }).optional(),
+    /** Vault: PEM CA certificate that signed the Vault server's certificate (when not a public CA), for ESO. */
+    vaultCaCert: z
+        .string()
+        .refine((v) => /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(v), { error: "must be a PEM certificate" })
+        .optional(),
     /** Vault: PEM CA certificate of the Kubernetes API server. */
     vaultKubernetesCaCert: z
         .string()
@@ -157,10 +162,8 @@ export const secretsSettingsShape = {
     awsPodIdentity: configBoolean.default(false),
     /** AWS: EKS cluster name (Pod Identity association). */
     awsEksClusterName: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, { error: "must be an EKS cluster name" }).optional(),
-    /** AWS: days Secrets Manager keeps a deleted secret recoverable (0 = delete at once, else 7-30). */
-    awsRecoveryWindowDays: configInteger
-        .pipe(z.number().refine((d) => d === 0 || (d >= 7 && d <= 30), { error: "must be 0 or between 7 and 30" }))
-        .default(30),
+    /** AWS: days Secrets Manager keeps a deleted secret recoverable (0 = delete at once, else 7-30); default 30 on production-like stacks, 7 otherwise. */
+    awsRecoveryWindowDays: configInteger.pipe(z.number().refine((d) => d === 0 || (d >= 7 && d <= 30), { error: "must be 0 or between 7 and 30" })).optional(),
     /** AWS: days before a scheduled KMS key deletion happens (7-30). */
     awsKmsDeletionWindowDays: configInteger.pipe(z.number().min(7, { error: "must be between 7 and 30" }).max(30, { error: "must be between 7 and 30" })).default(30),
     /** AWS: automatic KMS key rotation period in days (90-2560). */
@@ -192,6 +195,7 @@ export const secretsSettingsFixes: Readonly<Record<string, string>> = {
     vaultKubernetesAuthPath: "run `pulumi config set vaultKubernetesAuthPath consonant-kubernetes`",
     vaultKubernetesAuthCreate: "run `pulumi config set vaultKubernetesAuthCreate true` (or false to use an existing, configured mount)",
     vaultKubernetesHost: "run `pulumi config set vaultKubernetesHost https://<api-server>:443`",
+    vaultCaCert: "run `pulumi config set vaultCaCert -- \"$(cat vault-ca.crt)\"` with the PEM CA of the Vault server's certificate, or remove it for a public CA",
     vaultKubernetesCaCert: "run `pulumi config set vaultKubernetesCaCert -- \"$(cat ca.crt)\"` with the API server's PEM CA",
     vaultKubernetesIssuer: "run `pulumi config set vaultKubernetesIssuer <issuer>` (e.g. https://kubernetes.default.svc.cluster.local)",
     vaultRoleName: "run `pulumi config set vaultRoleName consonant-relayer`",
@@ -207,6 +211,11 @@ export const secretsSettingsFixes: Readonly<Record<string, string>> = {
     awsKmsDeletionWindowDays: "run `pulumi config set awsKmsDeletionWindowDays 30`",
     awsKmsRotationDays: "run `pulumi config set awsKmsRotationDays 365`",
 };
+
+/** Days a deleted secret stays recoverable: as configured, else 30 on production-like stacks and 7 elsewhere. */
+export function resolveRecoveryWindowDays(settings: Pick<SecretsSettings, "awsRecoveryWindowDays">, productionLike: boolean): number {
+    return settings.awsRecoveryWindowDays ?? (productionLike ? 30 : 7);
+}
 
 /** The store prefix actually used: the configured one, or `consonant/<stack>` (stack name made path-safe). */
 export function resolveSecretsPrefix(settings: Pick<SecretsSettings, "secretsPrefix">, stack: string): string {

@@ -1,11 +1,13 @@
 // Typed options of the secret store, derived purely from the validated settings section. index.ts hands these to
 // SecretStore together with the Outputs only it has (providers, namespace, secret config values, edge tokens).
-import { LlmKeySource, LlmProvider, resolveSecretsPrefix, SecretsMode, SecretsSettings } from "./settings";
+import { LlmKeySource, LlmProvider, resolveRecoveryWindowDays, resolveSecretsPrefix, SecretsMode, SecretsSettings } from "./settings";
 
 /** Vault mode: KV v2 mount, policy, Kubernetes auth backend and the role External Secrets logs in with. */
 export interface VaultStoreOptions {
     /** Vault server URL, as External Secrets reaches it. */
     address: string;
+    /** PEM CA of the Vault server's certificate, when it is not signed by a public CA. */
+    caCert?: string;
     /** Vault Enterprise namespace, when used. */
     namespace?: string;
     /** Path of the KV v2 mount. */
@@ -59,11 +61,14 @@ export interface SecretStoreOptions {
     aws?: AwsStoreOptions;
 }
 
-/** Settings that passed `secretsGuardrails` → store options. Throws if called on settings the guardrails refuse. */
-export function storeOptionsFromSettings(s: SecretsSettings, stack: string): SecretStoreOptions {
+/**
+ * Settings that passed `secretsGuardrails` (plus the stack facts StackConfig carries) → store options. Throws if
+ * called on settings the guardrails refuse.
+ */
+export function storeOptionsFromSettings(s: SecretsSettings & { stack: string; productionLike: boolean }): SecretStoreOptions {
     const options: SecretStoreOptions = {
         mode: s.secretsMode,
-        prefix: resolveSecretsPrefix(s, stack),
+        prefix: resolveSecretsPrefix(s, s.stack),
         version: s.secretsVersion,
         refreshInterval: s.secretsRefreshInterval,
         clusterSecretStoreName: s.clusterSecretStoreName,
@@ -75,6 +80,7 @@ export function storeOptionsFromSettings(s: SecretsSettings, stack: string): Sec
     if (s.secretsMode === "vault") {
         options.vault = {
             address: required(s.vaultAddress, "vaultAddress"),
+            caCert: s.vaultCaCert,
             namespace: s.vaultNamespace,
             kvMount: s.vaultKvMount,
             createKvMount: s.vaultKvMountCreate,
@@ -100,7 +106,7 @@ export function storeOptionsFromSettings(s: SecretsSettings, stack: string): Sec
                       oidcProviderArn: required(s.awsOidcProviderArn, "awsOidcProviderArn"),
                       oidcIssuer: required(s.awsOidcIssuer, "awsOidcIssuer"),
                   },
-            recoveryWindowDays: s.awsRecoveryWindowDays,
+            recoveryWindowDays: resolveRecoveryWindowDays(s, s.productionLike),
             kmsDeletionWindowDays: s.awsKmsDeletionWindowDays,
             kmsRotationDays: s.awsKmsRotationDays,
         };
@@ -108,10 +114,13 @@ export function storeOptionsFromSettings(s: SecretsSettings, stack: string): Sec
     return options;
 }
 
-// The guardrails report a missing key with its fix before this runs; reaching here means a caller skipped them.
-function required<T>(value: T | undefined, key: string): T {
+/**
+ * A value the config guardrails or the caller guarantee. Reaching the error means validation was skipped or the
+ * wiring is wrong, so the message says where to fix it rather than which config key to set.
+ */
+export function required<T>(value: T | undefined, what: string): T {
     if (value === undefined) {
-        throw new Error(`config '${key}' is missing although secretsMode needs it; fix: validate the stack config with parseStackConfig before building the secret store`);
+        throw new Error(`secret store: ${what} is missing for this secretsMode; fix: validate the stack config with parseStackConfig and pass every store option from index.ts (docs/secrets.md)`);
     }
     return value;
 }

@@ -1,4 +1,5 @@
 // The relayer's Kubernetes workload: the component and its pure builders.
+export * from "./relayer-namespace";
 export * from "./relayer-workload";
 export * from "./settings";
 export * from "./container";

@@ -9,7 +9,8 @@ import { relayerPrometheusRuleSpec, relayerServiceMonitorSpec } from "./monitori
 import { relayerNetworkPolicySpec } from "./network-policy";
 import { nodeReaderRules, relayerRbacRules } from "./rbac";
 import { relayerAntiAffinity, relayerTopologySpread } from "./scheduling";
-import { podSecurityAdmissionLabels, restrictedPodSecurityContext } from "./security";
+import { RelayerNamespace } from "./relayer-namespace";
+import { restrictedPodSecurityContext } from "./security";
 import { RelayerWorkloadSettings } from "./settings";
 
 /** Fixed names: the backend, the secret store (Vault/IRSA bindings) and KAgent pods bind to them. */
@@ -19,6 +20,8 @@ export const RELAYER_SERVICE = "consonant-relayer";
 export interface RelayerWorkloadArgs {
     /** Plain settings derived from the stack config (`workloadSettingsFromConfig`). */
     settings: RelayerWorkloadSettings;
+    /** The relayer's namespace (created first, so the secret store can deliver Secrets into it). */
+    namespace: RelayerNamespace;
     /** Explicit providers: never an ambient kubeconfig or Docker context. */
     providers: {
         kubernetes: k8s.Provider;
@@ -56,12 +59,8 @@ export class RelayerWorkload extends pulumi.ComponentResource {
         const labels = relayerLabels(name);
         const selector = relayerSelectorLabels(name);
 
-        // Namespace: created with Pod Security Admission labels, or an existing one labelled by a server-side patch.
-        const nsMetadata = { name: s.namespace, labels: { ...podSecurityAdmissionLabels(s.podSecurityVersion), "app.kubernetes.io/part-of": "consonant" } };
-        const namespaceResource = s.createNamespace
-            ? new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: nsMetadata }, k8sOpts)
-            : new k8s.core.v1.NamespacePatch(`${name}-namespace`, { metadata: nsMetadata }, k8sOpts);
-        const namespace = namespaceResource.metadata.apply((m) => m.name ?? s.namespace);
+        const namespaceResource = args.namespace.resource;
+        const namespace = args.namespace.name;
         const inNs = { ...k8sOpts, dependsOn: [namespaceResource] };
 
         const serviceAccount = new k8s.core.v1.ServiceAccount(

@@ -46,7 +46,15 @@ function parseIpv6(text: string): bigint | undefined {
     return value;
 }
 
+// Policies parse the same configured ranges for every NetworkPolicy; parsing is pure, so remember it.
+const parsedCidrs = new Map<string, Cidr | undefined>();
+
 export function parseCidr(text: string): Cidr | undefined {
+    if (!parsedCidrs.has(text)) parsedCidrs.set(text, parseCidrUncached(text));
+    return parsedCidrs.get(text);
+}
+
+function parseCidrUncached(text: string): Cidr | undefined {
     const [address, prefixText, extra] = text.trim().split("/");
     if (extra !== undefined || prefixText === undefined || !/^\d{1,3}$/.test(prefixText)) return undefined;
     const family: 4 | 6 = address.includes(":") ? 6 : 4;

@@ -27,8 +27,19 @@ const FORMAT_HINT = `write it as "policies=<policy>+<policy> expires=<YYYY-MM-DD
 const KEY_PATTERN = /(?:^|\s)(policies|expires|reason)=/g;
 const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 
+// Every policy asks for the same resource's exemption; remember the answer per properties object.
+const textCache = new WeakMap<object, { text: string | undefined }>();
+
 /** The exemption text a resource carries, if any: Kubernetes annotation or AWS-style tag map. */
 export function exemptionText(props: Record<string, unknown>): string | undefined {
+    const cached = textCache.get(props);
+    if (cached) return cached.text;
+    const text = readExemptionText(props);
+    textCache.set(props, { text });
+    return text;
+}
+
+function readExemptionText(props: Record<string, unknown>): string | undefined {
     const metadata = props["metadata"] as { annotations?: Record<string, unknown> } | undefined;
     const fromAnnotation = metadata?.annotations?.[EXEMPTION_KEY];
     if (typeof fromAnnotation === "string") return fromAnnotation;

@@ -74,8 +74,20 @@ export function isWorkloadType(type: string): boolean {
     return workloadKindOf(type) !== undefined;
 }
 
+// A dozen policies look at the same resource's pod template; build the view once per properties object.
+const views = new WeakMap<Json, { view: WorkloadView | undefined }>();
+
 /** The workload view of a resource, or undefined when the type carries no pod template. */
 export function workloadOf(type: string, props: Json): WorkloadView | undefined {
+    if (!isWorkloadType(type)) return undefined;
+    const cached = views.get(props);
+    if (cached) return cached.view;
+    const view = buildWorkloadView(type, props);
+    views.set(props, { view });
+    return view;
+}
+
+function buildWorkloadView(type: string, props: Json): WorkloadView | undefined {
     const patch = type.endsWith("Patch");
     const known = KINDS[patch ? type.slice(0, -"Patch".length) : type];
     if (!known) return undefined;
@@ -97,8 +109,16 @@ export function workloadOf(type: string, props: Json): WorkloadView | undefined 
 
 const GROUPS: readonly ContainerGroup[] = ["containers", "initContainers", "ephemeralContainers"];
 
+const containerLists = new WeakMap<WorkloadView, ContainerView[]>();
+
 /** Every container of the pod: regular, init and ephemeral, each with its path for messages. */
 export function containersOf(workload: WorkloadView): ContainerView[] {
+    let list = containerLists.get(workload);
+    if (!list) containerLists.set(workload, (list = buildContainerViews(workload)));
+    return list;
+}
+
+function buildContainerViews(workload: WorkloadView): ContainerView[] {
     const views: ContainerView[] = [];
     for (const group of GROUPS) {
         const list = workload.podSpec[group];

@@ -19,7 +19,7 @@ import { packPolicies } from "../policies";
 import { PolicyPackConfigFile, resolvePackConfig, ResolvedPolicyConfig } from "./pack-config";
 import type { PackPolicy } from "./policy-types";
 import { isStackPolicy } from "./policy-types";
-import { isUnknownValueError, unknownCheckingProxy } from "./unknowns";
+import { isUnknownValueError, UNKNOWN_STRING_VALUE, unknownCheckingProxy } from "./unknowns";
 
 /** One resource as the mocks record it: SDK input names in `props`, unknowns as the engine's sentinel. */
 export interface OfflineResource {
@@ -76,10 +76,10 @@ export interface RunPoliciesOptions {
     stackTags?: ReadonlyMap<string, string>;
 }
 
-class NotApplicableSignal extends Error {
-    constructor(readonly reason: string) {
-        super(reason);
-    }
+// Thrown by args.notApplicable(); not an Error subclass because policies throw it once per resource and
+// capturing a stack trace each time would dominate the run.
+class NotApplicableSignal {
+    constructor(readonly reason: string) {}
 }
 
 function throwNotApplicable(reason?: string): never {
@@ -89,16 +89,34 @@ function throwNotApplicable(reason?: string): never {
 const rpc = pulumiRpc as unknown as { specialSigKey: string; specialSecretSig: string };
 
 /** Mirrors the server's deserialisation: secrets unwrapped to their value, undefined keys dropped. */
-function plainProperty(value: unknown): unknown {
-    if (Array.isArray(value)) return value.map(plainProperty);
+function plainProperty(value: unknown, found: { unknown: boolean }): unknown {
+    if (Array.isArray(value)) return value.map((item) => plainProperty(item, found));
+    if (value === UNKNOWN_STRING_VALUE) found.unknown = true;
     if (value === null || typeof value !== "object") return value;
     const record = value as Record<string, unknown>;
-    if (record[rpc.specialSigKey] === rpc.specialSecretSig) return plainProperty(record["value"]);
+    if (record[rpc.specialSigKey] === rpc.specialSecretSig) return plainProperty(record["value"], found);
     const plain: Record<string, unknown> = {};
     for (const [key, inner] of Object.entries(record)) {
-        if (inner !== undefined) plain[key] = plainProperty(inner);
+        if (inner !== undefined) plain[key] = plainProperty(inner, found);
     }
     return plain;
+}
+
+/** Properties as policies see them, plus a factory for the per-validation view. */
+interface PreparedProps {
+    plain: Record<string, unknown>;
+    /**
+     * The server hands every validation a fresh unknown-checking proxy. When the properties hold no
+     * unknown value that proxy can never throw, so the plain object behaves identically and is much
+     * cheaper; only properties with unknowns get the proxy.
+     */
+    view(): Record<string, unknown>;
+}
+
+function prepare(props: Record<string, unknown>): PreparedProps {
+    const found = { unknown: false };
+    const plain = plainProperty(props, found) as Record<string, unknown>;
+    return { plain, view: found.unknown ? () => unknownCheckingProxy(plain) : () => plain };
 }
 
 /** Same test as the server: the class's static `__pulumiType`, else its `isInstance`. */
@@ -124,11 +142,11 @@ function optionsOf(resource: OfflineResource): PolicyResourceOptions {
 function providerOf(resource: OfflineResource, byUrn: Map<string, OfflineResource>): PolicyProviderResource | undefined {
     const provider = resource.provider;
     if (provider === undefined) return undefined;
-    if (typeof provider !== "string") return { ...provider, props: unknownCheckingProxy(plainProperty(provider.props) as Record<string, unknown>) };
+    if (typeof provider !== "string") return { ...provider, props: prepare(provider.props).view() };
     // A provider reference is "<urn>::<id>"; the URN part finds the recorded provider resource.
     const recorded = byUrn.get(provider) ?? byUrn.get(provider.replace(/::[^:]*$/, ""));
     if (!recorded) return undefined;
-    return { type: recorded.type, name: recorded.name, urn: recorded.urn, props: unknownCheckingProxy(plainProperty(recorded.props) as Record<string, unknown>) };
+    return { type: recorded.type, name: recorded.name, urn: recorded.urn, props: prepare(recorded.props).view() };
 }
 
 function describeUnknown(policyName: string, error: Error): string {
@@ -141,7 +159,7 @@ export function runPolicies(resources: readonly OfflineResource[], options: RunP
     const resolved = resolvePackConfig(policies, options.config);
     const stackTags = options.stackTags ?? new Map<string, string>();
     const byUrn = new Map(resources.map((resource) => [resource.urn, resource]));
-    const plainProps = resources.map((resource) => plainProperty(resource.props) as Record<string, unknown>);
+    const prepared = resources.map((resource) => prepare(resource.props));
     const result: PolicyRunResult = { violations: [], undecided: [], notApplicable: [] };
 
     const active = policies
@@ -152,7 +170,9 @@ export function runPolicies(resources: readonly OfflineResource[], options: RunP
             config,
             // "remediate" policies that still report are reported as mandatory, like the server does.
             level: (config.enforcementLevel === "remediate" ? "mandatory" : config.enforcementLevel) as EnforcementLevel,
-            getConfig: <T extends object>() => ({ ...config.properties }) as T,
+            // One frozen object per policy: policies read config, never write it, and reusing it lets
+            // readPolicyConfig cache the merged view instead of rebuilding it for every resource.
+            getConfig: (frozen => <T extends object>() => frozen as T)(Object.freeze({ ...config.properties })),
         }));
 
     const record = (policyName: string, resource: OfflineResource | undefined, outcome: unknown): void => {
@@ -164,9 +184,11 @@ export function runPolicies(resources: readonly OfflineResource[], options: RunP
             throw outcome;
         }
     };
-    const reporter = (entry: (typeof active)[number], fallback: OfflineResource | undefined): ReportViolation =>
+    // The resource being validated; reporters read it so one reporter per policy serves every resource.
+    let current: OfflineResource | undefined;
+    const reporter = (entry: (typeof active)[number]): ReportViolation =>
         (message: string, urn?: string) => {
-            const subject = fallback ?? (urn === undefined ? undefined : byUrn.get(urn));
+            const subject = current ?? (urn === undefined ? undefined : byUrn.get(urn));
             result.violations.push({
                 policyName: entry.policy.name,
                 enforcementLevel: entry.level,
@@ -182,22 +204,26 @@ export function runPolicies(resources: readonly OfflineResource[], options: RunP
         if (outcome instanceof Promise) throw new Error(`policy '${policyName}' returned a Promise; the offline runner needs synchronous policies`);
     };
 
+    const resourcePolicies = active.flatMap((entry) => {
+        const policy = entry.policy;
+        if (isStackPolicy(policy) || policy.validateResource === undefined) return [];
+        return [{ ...entry, validations: [policy.validateResource].flat(), report: reporter(entry) }];
+    });
     resources.forEach((resource, index) => {
+        current = resource;
         const type = resource.type;
         const isType = isTypeFor(type);
         const provider = providerOf(resource, byUrn);
-        for (const entry of active) {
-            if (isStackPolicy(entry.policy) || entry.policy.validateResource === undefined) continue;
-            const report = reporter(entry, resource);
-            for (const validate of [entry.policy.validateResource].flat()) {
-                // A fresh proxy per validation, as the server deserialises per validation.
-                const props = unknownCheckingProxy(plainProps[index]);
+        const opts = optionsOf(resource);
+        for (const entry of resourcePolicies) {
+            for (const validate of entry.validations) {
+                const props = prepared[index].view();
                 const args: ResourceValidationArgs = {
                     type,
                     props,
                     urn: resource.urn,
                     name: resource.name,
-                    opts: optionsOf(resource),
+                    opts,
                     stackTags,
                     isType,
                     asType: ((resourceClass: never) => (isType(resourceClass) ? props : undefined)) as ResourceValidationArgs["asType"],
@@ -206,17 +232,18 @@ export function runPolicies(resources: readonly OfflineResource[], options: RunP
                     ...(provider ? { provider } : {}),
                 };
                 try {
-                    mustBeSync(entry.policy.name, validate(args, report));
+                    mustBeSync(entry.policy.name, validate(args, entry.report));
                 } catch (outcome) {
                     record(entry.policy.name, resource, outcome);
                 }
             }
         }
     });
+    current = undefined;
 
     const stackPolicies = active.filter((entry) => isStackPolicy(entry.policy));
     if (stackPolicies.length > 0) {
-        const stackResources = buildStackResources(resources, plainProps, byUrn);
+        const stackResources = buildStackResources(resources, prepared, byUrn);
         for (const entry of stackPolicies) {
             const args: StackValidationArgs = {
                 resources: stackResources,
@@ -225,7 +252,7 @@ export function runPolicies(resources: readonly OfflineResource[], options: RunP
                 notApplicable: throwNotApplicable,
             };
             try {
-                mustBeSync(entry.policy.name, (entry.policy as { validateStack: (a: StackValidationArgs, r: ReportViolation) => unknown }).validateStack(args, reporter(entry, undefined)));
+                mustBeSync(entry.policy.name, (entry.policy as { validateStack: (a: StackValidationArgs, r: ReportViolation) => unknown }).validateStack(args, reporter(entry)));
             } catch (outcome) {
                 record(entry.policy.name, undefined, outcome);
             }
@@ -237,13 +264,13 @@ export function runPolicies(resources: readonly OfflineResource[], options: RunP
 /** Stack view: one PolicyResource per resource, parents and dependencies linked by URN. */
 function buildStackResources(
     resources: readonly OfflineResource[],
-    plainProps: Record<string, unknown>[],
+    prepared: PreparedProps[],
     byUrn: Map<string, OfflineResource>,
 ): PolicyResource[] {
     const views = new Map<string, PolicyResource>();
     resources.forEach((resource, index) => {
         const isType = isTypeFor(resource.type);
-        const props = unknownCheckingProxy(plainProps[index]);
+        const props = prepared[index].view();
         const provider = providerOf(resource, byUrn);
         views.set(resource.urn, {
             type: resource.type,

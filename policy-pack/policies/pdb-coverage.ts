@@ -5,6 +5,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { asRecord, workloadOf } from "../lib/k8s-workloads";
 import { LabelSelector, SelectorIndex } from "../lib/label-selector";
 import { namespaceOf } from "../lib/namespaces";
+import { indexAutoscalers, minimumReplicas } from "../lib/replicas";
 import type { PackStackPolicy } from "../lib/policy-types";
 import { securityGuide } from "../lib/policy-types";
 import { checkEach } from "../lib/unknowns";
@@ -68,14 +69,15 @@ export const pdbCoverage: PackStackPolicy = {
     remediationSteps: "Add one PodDisruptionBudget per workload selecting its pod labels with maxUnavailable: 1.",
     validateStack: (args, reportViolation) => {
         const index = indexPdbs(args.resources);
+        const autoscalers = indexAutoscalers(args.resources);
         checkEach(args.resources, (resource) => {
             const workload = workloadOf(resource.type, resource.props);
-            if (!workload || workload.patch || !workload.replicated) return;
-            const rawReplicas = asRecord(resource.props["spec"])["replicas"];
-            const replicas = typeof rawReplicas === "number" ? rawReplicas : 1;
-            if (replicas <= 1) return;
+            if (!workload || workload.patch) return;
+            const count = minimumReplicas(resource, workload, autoscalers);
+            if (!count || count.replicas <= 1) return;
+            const replicas = count.replicas;
             const namespace = namespaceOf(resource.props, resource.provider);
-            const where = `${workload.kind} '${resource.name}' (${replicas} replicas, namespace '${namespace}')`;
+            const where = `${workload.kind} '${resource.name}' (${replicas} replicas by ${count.source}, namespace '${namespace}')`;
             const field = `${workload.podSpecPath.replace(/\.spec$/, "")}.metadata.labels`;
             const budgets = index.get(namespace)?.matching(workload.podLabels) ?? [];
             if (budgets.length === 0) {

@@ -1,10 +1,13 @@
 // Enough replicas to survive a node loss and a rolling update. Advisory by default: dev stacks run one.
+// A stack policy because a HorizontalPodAutoscaler, not spec.replicas, may own the count.
 import type { PolicyConfigSchema } from "@pulumi/policy";
-import { asRecord } from "../lib/k8s-workloads";
+import { workloadOf } from "../lib/k8s-workloads";
 import { readPolicyConfig } from "../lib/policy-config";
-import type { PackResourcePolicy } from "../lib/policy-types";
+import type { PackStackPolicy } from "../lib/policy-types";
 import { securityGuide } from "../lib/policy-types";
-import { validateWorkload } from "../lib/workload-policy";
+import { indexAutoscalers, minimumReplicas } from "../lib/replicas";
+import { checkEach } from "../lib/unknowns";
+import { formatFinding } from "../lib/workload-policy";
 
 const configSchema: PolicyConfigSchema = {
     properties: {
@@ -12,22 +15,24 @@ const configSchema: PolicyConfigSchema = {
     },
 };
 
-export const workloadMinReplicas: PackResourcePolicy = {
+export const workloadMinReplicas: PackStackPolicy = {
     name: "workload-min-replicas",
     description: "Replicated workloads should run at least the configured number of replicas.",
     severity: "low",
     enforcementLevel: "advisory",
     framework: securityGuide("Availability: replicas"),
-    remediationSteps: "Raise spec.replicas (and spread the pods across zones).",
+    remediationSteps: "Raise spec.replicas (or the HorizontalPodAutoscaler's minReplicas) and spread the pods across zones.",
     configSchema,
-    validateResource: validateWorkload((context) => {
-        if (!context.workload.replicated) return;
-        const { minReplicas } = readPolicyConfig<{ minReplicas: number }>(configSchema, context.args);
-        const replicas = asRecord(context.workload.props["spec"])["replicas"];
-        if (replicas === undefined && context.workload.patch) return;
-        const effective = typeof replicas === "number" ? replicas : 1;
-        if (effective < minReplicas) {
-            context.report("spec.replicas", `is ${replicas === undefined ? "unset (1)" : effective}, below the minimum of ${minReplicas}`, `set spec.replicas to at least ${minReplicas}`);
-        }
-    }),
+    validateStack: (args, reportViolation) => {
+        const { minReplicas } = readPolicyConfig<{ minReplicas: number }>(configSchema, args);
+        const autoscalers = indexAutoscalers(args.resources);
+        checkEach(args.resources, (resource) => {
+            const workload = workloadOf(resource.type, resource.props);
+            if (!workload || workload.patch) return;
+            const count = minimumReplicas(resource, workload, autoscalers);
+            if (!count || count.replicas >= minReplicas) return;
+            const field = count.source.split(" (")[0];
+            reportViolation(formatFinding(`${workload.kind} '${resource.name}'`, field, `is ${count.replicas}${count.source.includes("unset") ? " (unset)" : ""}, below the minimum of ${minReplicas}`, `set ${field} to at least ${minReplicas}`), resource.urn);
+        });
+    },
 };

@@ -7,7 +7,9 @@ export const IMAGE = `ghcr.io/consonant/relayer:1.4.2@${DIGEST}`;
 export const NAMESPACE = "consonant-system";
 export const POD_LABELS = { "app.kubernetes.io/name": "relayer", "app.kubernetes.io/instance": "relayer" };
 
-type Json = Record<string, any>;
+/** Free-form Kubernetes/cloud JSON that each test reshapes field by field. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- fixtures are arbitrary JSON mutated per test
+export type Json = Record<string, any>;
 
 export function urnOf(type: string, name: string): string {
     return `urn:pulumi:test::consonant::${type}::${name}`;

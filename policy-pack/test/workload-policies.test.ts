@@ -1,8 +1,6 @@
 import { strict as assert } from "assert";
-import { compliantStack, hardenedContainer, hardenedPodSpec, IMAGE, WORKLOAD_TYPES, WorkloadKindName, workload, resource, DIGEST } from "./fixtures";
+import { Json, compliantStack, hardenedContainer, hardenedPodSpec, IMAGE, WORKLOAD_TYPES, WorkloadKindName, workload, resource, DIGEST } from "./fixtures";
 import { messagesOf, run } from "./helpers";
-
-type Json = Record<string, any>;
 
 function withPod(mutate: (pod: Json) => void, kind: WorkloadKindName = "Deployment") {
     const pod = hardenedPodSpec();
@@ -232,18 +230,6 @@ describe("workload policies", () => {
             assert.match(messagesOf(ns({ "pod-security.kubernetes.io/enforce": "baseline" }), "namespace-pod-security")[0], /weaker than the required "restricted"/);
             assert.deepEqual(messagesOf(ns({ "pod-security.kubernetes.io/enforce": "baseline" }), "namespace-pod-security", { "namespace-pod-security": { level: "baseline" } }), []);
             assert.equal(messagesOf(ns({ "pod-security.kubernetes.io/enforce": "privileged" }), "namespace-pod-security", { "namespace-pod-security": { level: "baseline" } }).length, 1);
-        });
-    });
-
-    describe("workload-min-replicas", () => {
-        it("is advisory, defaults to 3 and follows the config", () => {
-            const one = [workload("Deployment", hardenedPodSpec(), { replicas: 1 })];
-            const violations = run(one).violations.filter((v) => v.policyName === "workload-min-replicas");
-            assert.equal(violations.length, 1);
-            assert.equal(violations[0].enforcementLevel, "advisory");
-            assert.match(violations[0].message, /is 1, below the minimum of 3/);
-            assert.equal(messagesOf([workload("StatefulSet", hardenedPodSpec(), { replicas: 2 })], "workload-min-replicas").length, 1);
-            assert.deepEqual(messagesOf(one, "workload-min-replicas", { "workload-min-replicas": { minReplicas: 1 } }), []);
         });
     });
 });

@@ -11,7 +11,7 @@ import { audit } from "./log/audit";
 import { createKubeSide } from "./kube/service";
 import { createLogger } from "./log/logger";
 import { redactText } from "./log/redact";
-import { createMetrics, registerSpoolGauges } from "./metrics";
+import { createMetrics, registerBreakerGauge, registerSpoolGauges } from "./metrics";
 import { OpsServer } from "./ops/ops-server";
 import { SecretFiles } from "./secrets/secret-files";
 import type { ManagedService } from "./service";
@@ -71,6 +71,7 @@ async function main(): Promise<void> {
     }
     registerSpoolGauges(metrics, spool);
     const status = new StatusRegistry(spool, startedAt);
+    registerBreakerGauge(metrics, status);
     const capabilities = [...CORE_CAPABILITIES];
     const uplink = new Uplink({
         backendUrl: config.backendUrl,

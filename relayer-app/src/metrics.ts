@@ -12,6 +12,7 @@ export interface RelayerMetrics {
     spoolWriteSeconds: Histogram;
     uplinkState: Gauge<"state">;
     uplinkReconnects: Counter;
+    uplinkAuthFailures: Counter;
     uplinkAcks: Counter;
     uplinkNacks: Counter<"code">;
     uplinkBatchesSent: Counter;
@@ -55,6 +56,11 @@ export function createMetrics(): RelayerMetrics {
             registers,
         }),
         uplinkReconnects: new Counter({ name: "relayer_uplink_reconnects_total", help: "Uplink connection attempts after the first", registers }),
+        uplinkAuthFailures: new Counter({
+            name: "relayer_uplink_auth_failures_total",
+            help: "Handshakes the backend (or Cloudflare Access) refused with 401/403",
+            registers,
+        }),
         uplinkAcks: new Counter({ name: "relayer_uplink_acked_batches_total", help: "Batches acknowledged by the backend", registers }),
         uplinkNacks: new Counter({
             name: "relayer_uplink_nacked_batches_total",
@@ -116,4 +122,18 @@ export function registerSpoolGauges(metrics: RelayerMetrics, spool: SpoolGaugeSo
 
 export function setUplinkState(metrics: RelayerMetrics, state: UplinkState): void {
     for (const s of UPLINK_STATES) metrics.uplinkState.set({ state: s }, s === state ? 1 : 0);
+}
+
+/** `relayer_circuit_breaker_open{breaker}`: 1 while a breaker registered in the status registry is open. */
+export function registerBreakerGauge(metrics: RelayerMetrics, source: { snapshot(): { breakers: Record<string, string> } }): void {
+    new Gauge({
+        name: "relayer_circuit_breaker_open",
+        help: "1 while the named circuit breaker is open (half-open counts as not open)",
+        labelNames: ["breaker"],
+        registers: [metrics.registry],
+        collect() {
+            this.reset();
+            for (const [breaker, state] of Object.entries(source.snapshot().breakers)) this.set({ breaker }, state === "open" ? 1 : 0);
+        },
+    });
 }

@@ -148,9 +148,10 @@ describe("end to end with the official OpenTelemetry exporters", function () {
 
             const receivedLogs = () => logRecordsOf(backend.received(relayer.options.replica)).filter((l) => l.body.startsWith(`${transport.tag}-`));
             await backend.waitFor(() => receivedLogs().length >= 3, 15_000, `${transport.tag} logs at the backend`);
+            assert.ok(logs.every((l, i) => l.spanContext?.spanId === spans[i].spanContext().spanId), "log records carry their span's ids");
             assert.deepEqual(
                 receivedLogs().map((l) => `${l.body}/${l.traceId}/${l.spanId}`).sort(),
-                logs.map((l, i) => `${transport.tag}-log-${i}/${spans[i].spanContext().traceId}/${spans[i].spanContext().spanId}`).sort(),
+                logs.map((l) => `${String(l.body)}/${l.spanContext?.traceId}/${l.spanContext?.spanId}`).sort(),
             );
 
             await backend.waitFor(() => metricNamesOf(backend.received(relayer.options.replica)).some((n) => n.startsWith(transport.tag)), 15_000, "metrics");

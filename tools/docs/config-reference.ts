@@ -65,7 +65,10 @@ export function configReferenceProblems(schema: readonly ProjectConfigKey[], sec
         if (!decl.type) problems.push(`'${key}' has no type in Pulumi.yaml; fix: add type: string|integer|boolean|array`);
         const expected = validatorDefault(entry.parser);
         const yamlDefault = decl.default;
-        if (expected.kind === "default") {
+        if (decl.secret) {
+            // A secret has no default; the validator only sees whether it is present.
+            if (yamlDefault !== undefined) problems.push(`'${key}' is secret but has a default in Pulumi.yaml; fix: remove the default`);
+        } else if (expected.kind === "default") {
             if (yamlDefault === undefined) {
                 problems.push(`'${key}' defaults to ${asConfigText(expected.value)} in ${entry.section.source} but Pulumi.yaml declares no default; fix: add default: ${asConfigText(expected.value)}`);
             } else if (asConfigText(yamlDefault) !== asConfigText(expected.value)) {
@@ -79,7 +82,7 @@ export function configReferenceProblems(schema: readonly ProjectConfigKey[], sec
 }
 
 function cell(text: string): string {
-    return text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+    return text.replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\r?\n/g, " ");
 }
 
 /** The Markdown tables, one per section, keys in the section's declaration order. */
@@ -89,9 +92,16 @@ export function configReferenceMarkdown(schema: readonly ProjectConfigKey[], sec
     for (const section of sections) {
         out.push(`#### ${section.title} ([${section.source}](${section.source}))`, "", "| key | type | default | description |", "|---|---|---|---|");
         for (const [key, parser] of Object.entries(section.shape)) {
+            const decl = declared.get(key);
             const d = validatorDefault(parser);
-            const shown = d.kind === "default" ? `\`${cell(asConfigText(d.value))}\`` : d.kind === "required" ? "**required**" : "(unset)";
-            out.push(`| \`${key}\` | ${declared.get(key)?.type ?? "?"} | ${shown} | ${cell(declared.get(key)?.description ?? "")} |`);
+            const shown = decl?.secret
+                ? "secret: `pulumi config set --secret`"
+                : d.kind === "default"
+                  ? `\`${cell(asConfigText(d.value))}\``
+                  : d.kind === "required"
+                    ? "**required**"
+                    : "(unset)";
+            out.push(`| \`${key}\` | ${decl?.type ?? "?"} | ${shown} | ${cell(decl?.description ?? "")} |`);
         }
         out.push("");
     }

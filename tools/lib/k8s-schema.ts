@@ -118,6 +118,8 @@ export function kubernetesTypeOf(type: string): { apiVersion: string; kind: stri
     const match = /^kubernetes:([^:]+\/[^:]+):([A-Za-z0-9]+)$/.exec(type);
     if (!match) return undefined; // providers, helm/yaml components, kustomize …
     const [, groupVersion, kind] = match;
+    // Helm, YAML and Kustomize resources are Pulumi constructs that expand into objects, not objects themselves.
+    if (/^(helm\.sh|yaml|kustomize)\//.test(groupVersion)) return undefined;
     const apiVersion = groupVersion.startsWith("core/") ? groupVersion.slice("core/".length) : groupVersion;
     return { apiVersion, kind };
 }

@@ -83,7 +83,9 @@ export function placeholderDigest(name: string): string {
 export function placeholderArn(type: string, name: string): string {
     // aws:<module>/<resource>:<Type> → service = module's first segment (iam, kms, secretsmanager, …).
     const service = type.split(":")[1]?.split("/")[0] ?? "unknown";
-    return `arn:aws:${service}:us-east-1:000000000000:${name}:offline-placeholder`;
+    // Global services have no region in their ARNs.
+    const region = ["iam", "cloudfront", "route53"].includes(service) ? "" : "us-east-1";
+    return `arn:aws:${service}:${region}:000000000000:${name}:offline-placeholder`;
 }
 
 /** The name the Kubernetes provider would generate for an auto-named object (it appends a random suffix). */
@@ -221,6 +223,14 @@ interface WrappableMonitor {
     invoke(req: { getTok(): string; getArgs(): unknown }, cb: (err: unknown, res: unknown) => void): Promise<void>;
 }
 
+/** The SDK reports a monitor error by its gRPC `details`; a plain Error from a mock would arrive with no text. */
+function withGrpcDetails(err: unknown): unknown {
+    if (err instanceof Error && (err as Error & { details?: string }).details === undefined) {
+        (err as Error & { details?: string }).details = err.message;
+    }
+    return err;
+}
+
 function deserialize(struct: unknown): Record<string, unknown> {
     if (!struct) return {};
     return pulumi.runtime.deserializeProperties(struct as Parameters<typeof pulumi.runtime.deserializeProperties>[0]) as Record<string, unknown>;
@@ -257,7 +267,7 @@ export async function installMocks(options: { project: string; stack: string; pr
                     read: false,
                 });
             }
-            cb(err, res);
+            cb(withGrpcDetails(err), res);
         });
 
     const readResource = monitor.readResource.bind(monitor);
@@ -277,13 +287,13 @@ export async function installMocks(options: { project: string; stack: string; pr
                     read: true,
                 });
             }
-            cb(err, res);
+            cb(withGrpcDetails(err), res);
         });
 
     const invoke = monitor.invoke.bind(monitor);
     monitor.invoke = (req, cb) => {
         invokes.push({ token: req.getTok(), inputs: deserialize(req.getArgs()) });
-        return invoke(req, cb);
+        return invoke(req, (err, res) => cb(withGrpcDetails(err), res));
     };
 
     return {

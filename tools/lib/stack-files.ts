@@ -21,6 +21,8 @@ export interface ProjectConfigKey {
     description?: string;
     /** Set for keys given a fixed `value:` in Pulumi.yaml (e.g. `pulumi:disable-default-providers`). */
     value?: unknown;
+    /** `secret: true`: the value must be set with `pulumi config set --secret`. */
+    secret?: boolean;
 }
 
 /** The configuration Pulumi would hand to the program for one stack. */
@@ -92,6 +94,7 @@ export function parseProjectConfigSchema(projectDoc: Record<string, unknown>, fi
             default: decl.default,
             description: typeof decl.description === "string" ? decl.description : undefined,
             value: decl.value,
+            ...(decl.secret === true ? { secret: true } : {}),
         };
     });
 }

@@ -12,8 +12,11 @@ import { RenderResource } from "./render-model";
 /** The pack's name, as in policy-pack/index.ts and `pulumi policy publish`. */
 export const POLICY_PACK_NAME = "consonant-security";
 
-/** Reads a `--policy-pack-config` file; a missing or malformed file is a usage error naming the fix. */
-export function readPolicyConfigFile(file: string): PolicyPackConfigFile {
+/**
+ * Reads a `--policy-pack-config` file and checks it against the pack (unknown policies, levels, knobs) before
+ * anything is evaluated. A missing or malformed file is a usage error; a wrong entry a PolicyPackConfigError.
+ */
+export function loadPolicyConfigFile(file: string): PolicyPackConfigFile {
     let text: string;
     try {
         text = fs.readFileSync(file, "utf8");
@@ -32,6 +35,7 @@ export function readPolicyConfigFile(file: string): PolicyPackConfigFile {
             'write it as { "all": "mandatory", "<policy-name>": "advisory" }, the format of `pulumi preview --policy-pack-config`',
         );
     }
+    resolvePackConfig(packPolicies, parsed as PolicyPackConfigFile);
     return parsed as PolicyPackConfigFile;
 }
 

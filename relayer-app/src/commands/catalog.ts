@@ -4,11 +4,12 @@ import { z } from "zod";
 import type { V1Pod } from "@kubernetes/client-node";
 import { redactText, type RedactOptions } from "../log/redact";
 import type { RelayerStatusData } from "../status";
-import type { Breaker } from "../gateway/breaker";
+import { IgnoredByBreaker, type Breaker } from "../gateway/breaker";
 import { abortableCall, type KubeApis } from "../kube/client";
 import { AGENT_API } from "../kube/api-calls";
 import { CommandError } from "./errors";
 import { invokeAgent } from "./kagent-a2a";
+import { readNewestLogLines } from "./pod-logs";
 
 export interface CommandContext {
     /** Kubernetes API access, or why there is none (commands that need it answer `unavailable`). */
@@ -78,22 +79,6 @@ function podSummary(pod: V1Pod) {
     };
 }
 
-/** Pure: redact log text line by line and keep the newest lines that fit in `maxBytes`. */
-export function capLogLines(text: string, maxBytes: number, redact: RedactOptions): { lines: string[]; truncated: boolean } {
-    const all = text.split("\n");
-    if (all.length > 0 && all[all.length - 1] === "") all.pop();
-    const lines: string[] = [];
-    let bytes = 0;
-    for (let i = all.length - 1; i >= 0; i--) {
-        const line = redactText(all[i] ?? "", redact);
-        const size = Buffer.byteLength(line) + 1;
-        if (bytes + size > maxBytes) return { lines: lines.reverse(), truncated: true };
-        bytes += size;
-        lines.push(line);
-    }
-    return { lines: lines.reverse(), truncated: false };
-}
-
 export const COMMANDS: Readonly<Record<string, CommandDefinition>> = {
     "cluster.info": define({
         params: noParams,
@@ -161,7 +146,13 @@ export const COMMANDS: Readonly<Record<string, CommandDefinition>> = {
         }),
         async run(p, ctx, signal) {
             const namespace = agentNamespace(ctx, p.namespace);
-            return ctx.kagentBreaker.run(() => invokeAgent(ctx.kagentUrl, namespace, p.name, p.message, signal));
+            return ctx.kagentBreaker.run(() =>
+                invokeAgent(ctx.kagentUrl, namespace, p.name, p.message, signal).catch((err: unknown) => {
+                    // The backend's timeout for this command (or a shutdown) says nothing about the controller.
+                    if (signal.aborted) throw new IgnoredByBreaker("command aborted");
+                    throw err;
+                }),
+            );
         },
     }),
     "pods.list": define({
@@ -184,19 +175,23 @@ export const COMMANDS: Readonly<Record<string, CommandDefinition>> = {
             sinceSeconds: z.number().int({ error: "must be a whole number" }).min(1, { error: "must be at least 1" }).max(30 * 86_400, { error: "must be at most 2592000 (30 days)" }).optional(),
         }),
         async run(p, ctx, signal) {
-            const text = await kubeOf(ctx).core.readNamespacedPodLog(
-                {
-                    name: p.name,
-                    namespace: ctx.namespace,
-                    tailLines: p.tailLines ?? 100,
-                    // The API server cuts the log at this size, so a huge log never crosses the wire whole.
-                    limitBytes: ctx.podLogsMaxBytes,
-                    ...(p.container !== undefined ? { container: p.container } : {}),
-                    ...(p.sinceSeconds !== undefined ? { sinceSeconds: p.sinceSeconds } : {}),
-                },
-                abortableCall(signal),
-            );
-            return capLogLines(String(text), ctx.podLogsMaxBytes, ctx.redact);
+            const core = kubeOf(ctx).core;
+            const read = async (tailLines: number, limitBytes: number): Promise<string> =>
+                String(
+                    await core.readNamespacedPodLog(
+                        {
+                            name: p.name,
+                            namespace: ctx.namespace,
+                            tailLines,
+                            // The API server stops at this size, so a huge log never crosses the wire whole.
+                            limitBytes,
+                            ...(p.container !== undefined ? { container: p.container } : {}),
+                            ...(p.sinceSeconds !== undefined ? { sinceSeconds: p.sinceSeconds } : {}),
+                        },
+                        abortableCall(signal),
+                    ),
+                );
+            return readNewestLogLines(read, p.tailLines ?? 100, ctx.podLogsMaxBytes, ctx.redact);
         },
     }),
 };

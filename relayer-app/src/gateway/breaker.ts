@@ -9,7 +9,7 @@ import type { BreakerState } from "../status";
 export type { BreakerState };
 
 export interface BreakerOptions {
-    /** Requests in the rolling window before the breaker may open. */
+    /** Consecutive failures that open the breaker; also the requests in the window before the 50 % rule applies. */
     minRequests: number;
     /** How long an open breaker refuses calls before it lets one trial call through. */
     cooldownMs: number;
@@ -51,13 +51,24 @@ export function createBreaker(name: string, options: BreakerOptions, onStateChan
         rollingCountBuckets: 10,
         errorFilter: (err: unknown) => err instanceof IgnoredByBreaker || (options.ignore?.(err) ?? false),
     });
+    // opossum opens on a failure rate over the window; a dependency that fails every call in a row (down,
+    // answering 5xx) must also open it even when earlier successes keep the window's rate below 50 %.
+    let consecutiveFailures = 0;
+    circuit.on("failure", () => {
+        consecutiveFailures += 1;
+        if (consecutiveFailures >= options.minRequests && !circuit.opened) circuit.open();
+    });
+    circuit.on("success", () => (consecutiveFailures = 0));
     let openedAt = 0;
     circuit.on("open", () => {
         openedAt = Date.now();
         onStateChange?.(name, "open");
     });
     circuit.on("halfOpen", () => onStateChange?.(name, "halfOpen"));
-    circuit.on("close", () => onStateChange?.(name, "closed"));
+    circuit.on("close", () => {
+        consecutiveFailures = 0;
+        onStateChange?.(name, "closed");
+    });
     const state = (): BreakerState => (circuit.halfOpen ? "halfOpen" : circuit.opened ? "open" : "closed");
     return {
         name,

@@ -3,6 +3,9 @@
 import type { IncomingMessage } from "node:http";
 import { createGunzip } from "node:zlib";
 
+/** How much of an over-limit body is read and thrown away before the connection is closed instead. */
+const MAX_DISCARD_BYTES = 16 * 1024 * 1024;
+
 export class BodyError extends Error {
     constructor(
         readonly status: 400 | 413 | 415,
@@ -32,7 +35,14 @@ export function readBody(request: IncomingMessage, limit: number): Promise<Buffe
             settled = true;
             if (source !== request) source.destroy();
             request.unpipe();
-            request.resume(); // discard the rest; the server answers and closes the connection
+            // Discard the rest so the client can read our answer (clients write the whole body before reading);
+            // a client that keeps sending far beyond the limit gets its connection closed.
+            let discarded = 0;
+            request.on("data", (chunk: Buffer) => {
+                discarded += chunk.length;
+                if (discarded > MAX_DISCARD_BYTES) request.socket.destroy();
+            });
+            request.resume();
             reject(error);
         };
         if (source !== request) {

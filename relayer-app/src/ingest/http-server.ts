@@ -95,16 +95,16 @@ export class OtlpHttpServer implements ManagedService {
         if (!this.accepting) response.setHeader("Connection", "close");
         if (!signal) {
             intake.reject(undefined, "http", "not_found");
-            return this.fail(request, response, 404, RpcCode.NOT_FOUND, `no OTLP endpoint at ${path.slice(0, 80)}; use /v1/traces, /v1/metrics or /v1/logs`, json);
+            return this.fail(response, 404, RpcCode.NOT_FOUND, `no OTLP endpoint at ${path.slice(0, 80)}; use /v1/traces, /v1/metrics or /v1/logs`, json);
         }
         if (request.method !== "POST") {
             intake.reject(signal, "http", "method_not_allowed");
             response.setHeader("Allow", "POST");
-            return this.fail(request, response, 405, RpcCode.UNIMPLEMENTED, `${signal.httpPath} accepts POST only`, json);
+            return this.fail(response, 405, RpcCode.UNIMPLEMENTED, `${signal.httpPath} accepts POST only`, json);
         }
         if (!media) {
             intake.reject(signal, "http", "unsupported_media_type");
-            return this.fail(request, response, 415, RpcCode.INVALID_ARGUMENT, "Content-Type must be application/x-protobuf or application/json", true);
+            return this.fail(response, 415, RpcCode.INVALID_ARGUMENT, "Content-Type must be application/x-protobuf or application/json", true);
         }
         let body: Buffer;
         try {
@@ -114,7 +114,7 @@ export class OtlpHttpServer implements ManagedService {
             const status = e instanceof BodyError ? e.status : 400;
             intake.reject(signal, "http", status === 413 ? "too_large" : status === 415 ? "unsupported_media_type" : "malformed");
             const rpc = status === 413 ? RpcCode.RESOURCE_EXHAUSTED : RpcCode.INVALID_ARGUMENT;
-            return this.fail(request, response, status, rpc, e.message, json);
+            return this.fail(response, status, rpc, e.message, json);
         }
         let payload: Buffer;
         if (media === "json") {
@@ -123,13 +123,13 @@ export class OtlpHttpServer implements ManagedService {
             } catch (error) {
                 intake.reject(signal, "http", "malformed");
                 const message = error instanceof JsonPayloadError ? error.message : "body could not be converted to OTLP protobuf";
-                return this.fail(request, response, 400, RpcCode.INVALID_ARGUMENT, message, json);
+                return this.fail(response, 400, RpcCode.INVALID_ARGUMENT, message, json);
             }
         } else {
             const problem = protobufProblem(body);
             if (problem) {
                 intake.reject(signal, "http", "malformed");
-                return this.fail(request, response, 400, RpcCode.INVALID_ARGUMENT, `body is not a valid OTLP ${signal.name} protobuf: ${problem}`, json);
+                return this.fail(response, 400, RpcCode.INVALID_ARGUMENT, `body is not a valid OTLP ${signal.name} protobuf: ${problem}`, json);
             }
             payload = body;
         }
@@ -137,7 +137,7 @@ export class OtlpHttpServer implements ManagedService {
         if (outcome.status === "accepted") return this.succeed(response, media);
         const status = outcome.status === "overloaded" ? 429 : 503;
         response.setHeader("Retry-After", String(outcome.retryAfterSeconds));
-        return this.fail(request, response, status, RpcCode.UNAVAILABLE, outcome.message, json);
+        return this.fail(response, status, RpcCode.UNAVAILABLE, outcome.message, json);
     }
 
     private succeed(response: http.ServerResponse, media: Media): void {
@@ -147,10 +147,8 @@ export class OtlpHttpServer implements ManagedService {
         response.end(body);
     }
 
-    private fail(request: http.IncomingMessage, response: http.ServerResponse, status: number, rpc: number, message: string, json: boolean): void {
+    private fail(response: http.ServerResponse, status: number, rpc: number, message: string, json: boolean): void {
         const body = encodeStatus(rpc, message, json);
-        // When the body was not read to the end, close the connection instead of reading the rest.
-        if (!request.complete) response.setHeader("Connection", "close");
         response.writeHead(status, { "Content-Type": json ? "application/json" : "application/x-protobuf", "Content-Length": body.length });
         response.end(body);
     }

@@ -2,7 +2,7 @@
 // (in-cluster config, the token file is re-read as the kubelet rotates it); in tests and development, a
 // kubeconfig file named by RELAYER_KUBECONFIG.
 import fs from "node:fs";
-import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig, VersionApi, Watch, type ConfigurationOptions, type PromiseConfigurationOptions } from "@kubernetes/client-node";
+import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig, Observable, VersionApi, Watch, type ConfigurationOptions } from "@kubernetes/client-node";
 
 export interface KubeApis {
     config: KubeConfig;
@@ -51,21 +51,18 @@ export function loadKubeAccess(kubeconfigPath: string | undefined, env: NodeJS.P
 
 /** Per-call options that abort the API request when `signal` fires (timeouts, shutdown). */
 export function abortableCall(signal: AbortSignal): ConfigurationOptions {
-    const options: PromiseConfigurationOptions = {
+    return {
         middleware: [
             {
-                pre: async (context) => {
+                pre: (context) => {
                     context.setSignal(signal);
-                    return context;
+                    return new Observable(Promise.resolve(context));
                 },
-                post: async (response) => response,
+                post: (response) => new Observable(Promise.resolve(response)),
             },
         ],
         middlewareMergeStrategy: "append",
     };
-    // The object-parameter API wraps these as promise middleware at runtime (configuration.js wrapOptions), but its
-    // .d.ts declares the observable variant; the cast bridges that typing gap of client-node 1.4.0.
-    return options as unknown as ConfigurationOptions;
 }
 
 /** HTTP status of a failed API call, when the API server answered. */

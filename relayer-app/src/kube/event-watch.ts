@@ -167,13 +167,15 @@ export class EventWatch {
     }
 
     private sleep(ms: number): Promise<void> {
+        const stop = this.stopController.signal;
         return new Promise((resolve) => {
-            const timer = setTimeout(done, ms);
-            function done(): void {
+            const done = (): void => {
                 clearTimeout(timer);
+                stop.removeEventListener("abort", done);
                 resolve();
-            }
-            this.stopController.signal.addEventListener("abort", done, { once: true });
+            };
+            const timer = setTimeout(done, ms);
+            stop.addEventListener("abort", done, { once: true });
         });
     }
 }

@@ -24,7 +24,7 @@ export class SecretFiles {
         try {
             stat = fs.statSync(file); // follows the ..data symlink
         } catch {
-            this.cache.delete(name);
+            if (this.cache.delete(name)) this.notify(name);
             return undefined;
         }
         const signature = `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
@@ -37,10 +37,12 @@ export class SecretFiles {
             return undefined;
         }
         this.cache.set(name, { signature, value });
+        // Whoever notices first (a reader or the poll) reports the change, exactly once per change.
+        if (cached && cached.value !== value) this.notify(name);
         return value || undefined;
     }
 
-    /** Call `listener(name)` when a file that was read before changes (polled). */
+    /** Call `listener(name)` when a file that was read before changes or disappears (noticed on read or by a poll). */
     onChange(listener: (name: string) => void, intervalMs = 5000): void {
         this.listeners.push(listener);
         if (this.timer) return;
@@ -54,10 +56,10 @@ export class SecretFiles {
     }
 
     private poll(): void {
-        for (const [name, before] of [...this.cache]) {
-            this.read(name);
-            const after = this.cache.get(name);
-            if (!after || after.signature !== before.signature) for (const listener of this.listeners) listener(name);
-        }
+        for (const name of [...this.cache.keys()]) this.read(name);
+    }
+
+    private notify(name: string): void {
+        for (const listener of this.listeners) listener(name);
     }
 }

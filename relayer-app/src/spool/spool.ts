@@ -112,6 +112,7 @@ export class Spool extends EventEmitter {
     private queuedBytes = 0;
     private writing = false;
     private writable = true;
+    private full = false;
     private closed = false;
     private diskBytes = 0;
     private liveBytes = 0;
@@ -137,6 +138,7 @@ export class Spool extends EventEmitter {
         if (this.closed) return Promise.reject(new SpoolWriteError(new Error("spool is closed")));
         const recordBytes = RECORD_HEADER_BYTES + payload.length;
         if (this.diskBytes - this.reclaimableBytes() + this.queuedBytes + recordBytes > this.options.maxBytes) {
+            this.full = true;
             return Promise.reject(new SpoolFullError(this.options.maxBytes));
         }
         return new Promise<number>((resolve, reject) => {
@@ -216,9 +218,15 @@ export class Spool extends EventEmitter {
         };
     }
 
-    /** Ready for new data: the last write succeeded and the cap is not reached. */
+    /**
+     * Ready for new data: the last write succeeded and the spool is not full. Once an append was refused for
+     * the cap, the spool counts as full until usage is back under 90% of the cap, so readiness does not flap
+     * with every acknowledgement.
+     */
     isReady(): boolean {
-        return !this.closed && this.writable && this.diskBytes - this.reclaimableBytes() < this.options.maxBytes;
+        const used = this.diskBytes - this.reclaimableBytes();
+        if (this.full && used < 0.9 * this.options.maxBytes) this.full = false;
+        return !this.closed && this.writable && !this.full && used < this.options.maxBytes;
     }
 
     get capBytes(): number {

@@ -185,6 +185,7 @@ export class Uplink {
             const status = response.statusCode ?? 0;
             if (status === 401 || status === 403) {
                 session.authFailure = true;
+                this.options.metrics.uplinkAuthFailures.inc();
                 audit(log, "uplink_auth_failed", { status, backend: url.host, cluster: credentials.clusterId }, "uplink: backend rejected the handshake; re-reading credential files and retrying with backoff");
             } else {
                 log.warn({ status, backend: url.host }, "uplink: backend refused the WebSocket upgrade");

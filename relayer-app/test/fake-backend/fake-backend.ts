@@ -54,6 +54,8 @@ export interface FakeBackendOptions {
     maxInFlight?: number;
     port?: number;
     store?: BackendStore;
+    /** false: never answer WebSocket pings (liveness tests). */
+    autoPong?: boolean;
     /** Cloudflare Access service token the backend requires (as Access would), if any. */
     access?: { clientId: string; clientSecret: string };
 }
@@ -102,6 +104,7 @@ export class FakeBackend {
         this.wss = new WebSocketServer({
             noServer: true,
             perMessageDeflate: false,
+            autoPong: this.options.autoPong ?? true,
             maxPayload: 17 * 1024 * 1024,
             handleProtocols: (protocols) => (protocols.has("consonant.relay.v1") ? "consonant.relay.v1" : false),
         });

@@ -31,12 +31,21 @@ export function decodeBatch(batch: StoredBatch): Obj {
     return type.toObject(type.decode(batch.payload), TO_OBJECT);
 }
 
+// Stored batches never change, so each is decoded once (tests poll the backend repeatedly).
+const spanCache = new WeakMap<StoredBatch, DecodedSpan[]>();
+
 export function spansOf(batches: StoredBatch[]): DecodedSpan[] {
     const spans: DecodedSpan[] = [];
     for (const batch of batches.filter((b) => b.kind === 1)) {
-        for (const rs of list(decodeBatch(batch).resourceSpans))
-            for (const ss of list(rs.scopeSpans))
-                for (const span of list(ss.spans)) spans.push({ traceId: hex(span.traceId), spanId: hex(span.spanId), name: String(span.name), seq: batch.seq });
+        let decoded = spanCache.get(batch);
+        if (!decoded) {
+            decoded = [];
+            for (const rs of list(decodeBatch(batch).resourceSpans))
+                for (const ss of list(rs.scopeSpans))
+                    for (const span of list(ss.spans)) decoded.push({ traceId: hex(span.traceId), spanId: hex(span.spanId), name: String(span.name), seq: batch.seq });
+            spanCache.set(batch, decoded);
+        }
+        spans.push(...decoded);
     }
     return spans;
 }

@@ -11,6 +11,18 @@ const DIST_MAIN = path.join(APP_DIR, "dist", "main.js");
 
 let built = false;
 
+/** Every relayer process of this test run and every secret value it was given: checked by log-hygiene.ts. */
+export const spawnedRelayers: RelayerProcess[] = [];
+export const testSecretValues = new Set<string>();
+
+/** Secret files whose content must never appear in output (ids and endpoints are not secret). */
+const SECRET_FILE = /token|secret|key/;
+
+/** Register an extra value that must never appear in any relayer output of this run. */
+export function registerTestSecret(value: string): void {
+    if (value.length >= 8) testSecretValues.add(value);
+}
+
 function newestMtime(dir: string): number {
     let newest = 0;
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -224,11 +236,13 @@ export async function startRelayerProcess(options: RelayerProcessOptions): Promi
     const ports = options.ports ?? (await allocatePorts());
     const replica = options.replica ?? "relayer-test-0";
     writeSecrets(secretsDir, options.secrets);
+    for (const [name, value] of Object.entries(options.secrets)) if (SECRET_FILE.test(name)) registerTestSecret(value);
     const env = relayerEnv({ backendUrl: options.backendUrl, spoolDir, secretsDir, ports, replica }, options.env);
     const nodeCommand = [process.execPath, options.entry ?? DIST_MAIN];
     const [command, ...args] = [...(options.wrapper ?? []), ...nodeCommand];
     const child = spawn(command, args, { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, stdio: ["ignore", "pipe", "pipe"] });
     const relayer = new RelayerProcess(child, { ...options, spoolDir, secretsDir, ports, replica });
+    spawnedRelayers.push(relayer);
     if (options.waitReady !== false) {
         try {
             await relayer.waitReady();

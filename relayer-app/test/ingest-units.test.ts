@@ -1,0 +1,65 @@
+// OTLP/JSON → protobuf (hex ids, 64-bit integers as strings) and the structural protobuf check.
+import { strict as assert } from "node:assert";
+import * as otlpRoot from "otlp-schema/build/src/generated/root";
+import { otlpJsonToProtobuf, JsonPayloadError } from "../src/ingest/json-to-protobuf";
+import { OTLP_SIGNALS } from "../src/ingest/otlp-signals";
+import { protobufProblem } from "../src/ingest/validate-protobuf";
+
+const traces = OTLP_SIGNALS.find((s) => s.name === "traces")!;
+const logs = OTLP_SIGNALS.find((s) => s.name === "logs")!;
+const decodeTraces = (bytes: Uint8Array) =>
+    (otlpRoot as any).opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest.toObject(
+        (otlpRoot as any).opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest.decode(bytes),
+        { longs: String, bytes: String },
+    );
+
+describe("ingest units", () => {
+    it("converts OTLP/JSON with hex ids and string 64-bit integers without precision loss", () => {
+        const json = {
+            resourceSpans: [
+                {
+                    scopeSpans: [
+                        {
+                            spans: [
+                                {
+                                    traceId: "5b8efff798038103d269b633813fc60c",
+                                    spanId: "eee19b7ec3c1b174",
+                                    parentSpanId: "",
+                                    name: "GET /items",
+                                    kind: "SPAN_KIND_SERVER",
+                                    startTimeUnixNano: "1700000000123456789",
+                                    endTimeUnixNano: "1700000000987654321",
+                                    attributes: [{ key: "n", value: { intValue: "9007199254740993" } }],
+                                },
+                            ],
+                        },
+                    ],
+                },
+            ],
+        };
+        const bytes = otlpJsonToProtobuf(traces, Buffer.from(JSON.stringify(json)));
+        assert.equal(protobufProblem(bytes), undefined);
+        const span = decodeTraces(bytes).resourceSpans[0].scopeSpans[0].spans[0];
+        assert.equal(Buffer.from(span.traceId, "base64").toString("hex"), "5b8efff798038103d269b633813fc60c");
+        assert.equal(Buffer.from(span.spanId, "base64").toString("hex"), "eee19b7ec3c1b174");
+        assert.equal(span.startTimeUnixNano, "1700000000123456789");
+        assert.equal(span.kind, 2);
+        assert.equal(span.attributes[0].value.intValue, "9007199254740993");
+    });
+
+    it("converts log records' hex ids too and rejects ids of the wrong length", () => {
+        const body = { resourceLogs: [{ scopeLogs: [{ logRecords: [{ traceId: "5b8efff798038103d269b633813fc60c", spanId: "eee19b7ec3c1b174", body: { stringValue: "x" } }] }] }] };
+        assert.ok(otlpJsonToProtobuf(logs, Buffer.from(JSON.stringify(body))).length > 0);
+        body.resourceLogs[0].scopeLogs[0].logRecords[0].spanId = "abcd";
+        assert.throws(() => otlpJsonToProtobuf(logs, Buffer.from(JSON.stringify(body))), JsonPayloadError);
+    });
+
+    it("finds truncation and wrong wire types in protobuf bodies", () => {
+        const good = otlpJsonToProtobuf(traces, Buffer.from(JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ name: "a" }] }] }] })));
+        assert.equal(protobufProblem(good), undefined);
+        assert.equal(protobufProblem(Buffer.alloc(0)), undefined, "an empty request is valid protobuf");
+        assert.match(protobufProblem(good.subarray(0, good.length - 1))!, /truncated|not a valid/);
+        assert.match(protobufProblem(Buffer.from([0x08, 0x01]))!, /wire type 0/);
+        assert.match(protobufProblem(Buffer.from([0x00]))!, /field number 0/);
+    });
+});
