@@ -180,14 +180,14 @@ export const generalSettingsFixes: Readonly<Record<keyof typeof generalSettingsS
     drainSeconds: "run `pulumi config set drainSeconds 20`",
     otlpMaxRequestBytes: "run `pulumi config set otlpMaxRequestBytes 8388608`",
     spoolMaxBytes: "run `pulumi config set spoolMaxBytes 419430400`",
-    kagentNamespaces: "run `pulumi config set kagentNamespaces '[\"kagent\"]'`",
+    kagentNamespaces: "run `pulumi config set --path 'kagentNamespaces[0]' kagent` (one entry per KAgent namespace)",
     kagentPodSelector: "run `pulumi config set kagentPodSelector '{\"app.kubernetes.io/managed-by\":\"kagent\"}'` with the labels of your KAgent pods",
     kagentUrl: "run `pulumi config set kagentUrl http://kagent-controller.kagent:8083`",
     kagentInvokeEgress: "run `pulumi config set kagentInvokeEgress true` (or false to disable agents.invoke egress)",
     networkPolicyEnabled: "run `pulumi config set networkPolicyEnabled true`",
     apiServerCidrs:
-        "run `pulumi config set apiServerCidrs '[\"10.0.0.0/16\"]'` with the API endpoint addresses (`kubectl get endpoints kubernetes -n default`)",
-    apiServerPorts: "run `pulumi config set apiServerPorts '[443,6443]'`",
+        "run `pulumi config set --path 'apiServerCidrs[0]' 10.0.0.0/16` with the API endpoint addresses (`kubectl get endpoints kubernetes -n default`)",
+    apiServerPorts: "run `pulumi config set --path 'apiServerPorts[0]' 443` (and `[1]` 6443 when the endpoint uses it)",
     extraEgress: "run `pulumi config set extraEgress '[{\"cidr\":\"10.1.0.0/16\",\"port\":8443,\"protocol\":\"TCP\"}]'`",
     monitoringEnabled: "run `pulumi config set monitoringEnabled true` (needs the Prometheus Operator CRDs)",
     monitoringNamespace: "run `pulumi config set monitoringNamespace monitoring`",
@@ -345,23 +345,31 @@ export function parseStackConfig(raw: RawConfig, stack: string, secretKeys: read
     }
 
     const ctx = guardrailContext(raw, stack);
-    const parsedSections: Record<string, unknown>[] = [];
+    const usable: Record<string, unknown>[] = [];
+    const failedKeys = new Set<string>();
     for (const section of sections) {
-        const parsed = z.object(section.shape).safeParse(input);
+        const schema = z.object(section.shape);
+        let parsed = schema.safeParse(input);
         if (!parsed.success) {
             problems.push(...problemsFromZod(parsed.error, section.fixes));
-            continue;
+            // Report the guardrail problems of the other keys too (one round of fixes): retry with the failed keys
+            // at their defaults. A failed key without a default leaves the section's guardrails unable to run.
+            const failed = parsed.error.issues.map((issue) => String(issue.path[0]));
+            failed.forEach((k) => failedKeys.add(k));
+            parsed = schema.safeParse({ ...input, ...Object.fromEntries(failed.map((k) => [k, undefined])) });
+            if (!parsed.success) continue;
         }
-        parsedSections.push(parsed.data);
+        usable.push(parsed.data);
         // Each section's guardrails see only that section's settings (they are typed per section).
-        problems.push(...(section.guardrails as (s: unknown, c: GuardrailContext, k: readonly string[]) => ConfigProblem[])(parsed.data, ctx, secretKeys));
+        const guardrails = section.guardrails as (s: unknown, c: GuardrailContext, k: readonly string[]) => ConfigProblem[];
+        problems.push(...guardrails(parsed.data, ctx, secretKeys).filter((p) => !failedKeys.has(p.key.split(".")[0])));
     }
-    if (parsedSections.length === sections.length) {
-        const merged = Object.assign({}, ...parsedSections) as z.infer<typeof stackConfigSchema>;
-        problems.push(...crossSectionGuardrails(merged));
+    if (usable.length === sections.length) {
+        const merged = Object.assign({}, ...usable) as z.infer<typeof stackConfigSchema>;
+        problems.push(...crossSectionGuardrails(merged).filter((p) => !failedKeys.has(p.key.split(".")[0])));
     }
     if (problems.length > 0) throw new StackConfigError(problems);
-    const settings = Object.assign({}, ...parsedSections) as z.infer<typeof stackConfigSchema>;
+    const settings = Object.assign({}, ...usable) as z.infer<typeof stackConfigSchema>;
     return { ...settings, stack, productionLike: ctx.productionLike, secretKeys: [...secretKeys].sort() };
 }
 
@@ -373,6 +381,13 @@ function crossSectionGuardrails(s: z.infer<typeof stackConfigSchema>): ConfigPro
             key: "backendUrl",
             problem: "is required when cloudflareEnabled is false (the relayer needs a backend to dial)",
             fix: generalSettingsFixes.backendUrl,
+        });
+    }
+    if (s.cloudflareConnectorEnabled && s.cloudflareConnectorNamespace === s.namespace) {
+        problems.push({
+            key: "cloudflareConnectorNamespace",
+            problem: `is the relayer's namespace '${s.namespace}'; the connector gets its own namespace`,
+            fix: "run `pulumi config set cloudflareConnectorNamespace cloudflared`",
         });
     }
     return problems;

@@ -174,7 +174,27 @@ const invalid: InvalidCase[] = [
             `config 'logLevel': must be one of fatal, error, warn, info, debug, trace; fix: ${fix("logLevel")}`,
         ],
     },
+    {
+        name: "Cloudflare connector in the relayer's namespace (cross-section)",
+        overrides: { cloudflareEnabled: "true", cloudflareConnectorEnabled: "true", cloudflareConnectorNamespace: "consonant-system" },
+        expected: [
+            "config 'cloudflareConnectorNamespace': is the relayer's namespace 'consonant-system'; the connector gets its own namespace; fix: run `pulumi config set cloudflareConnectorNamespace cloudflared`",
+        ],
+    },
     // Production guardrails (a dev config declared prod: only this section's lines are compared here).
+    {
+        name: "production: a parse error does not hide the guardrail problems of other keys",
+        overrides: { environment: "prod", replicas: "1", logLevel: "loud" },
+        expected: [
+            `config 'logLevel': must be one of fatal, error, warn, info, debug, trace; fix: ${fix("logLevel")}`,
+            `config 'replicas': is 1; production-like stacks need at least 3 (spread across zones, survive a drain); fix: ${fix("replicas")}`,
+        ],
+    },
+    {
+        name: "production: a guardrail on a key that failed to parse is not reported twice",
+        overrides: { environment: "prod", replicas: "many" },
+        expected: [`config 'replicas': must be a whole number; fix: ${fix("replicas")}`],
+    },
     {
         name: "production: fewer than 3 replicas, tag-only image, insecure backend allowed",
         overrides: { environment: "prod", replicas: "2", imageRepository: undefined, imageRef: "ghcr.io/consonant/relayer:1.0.0", allowInsecureBackend: "true" },

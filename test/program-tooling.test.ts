@@ -162,8 +162,17 @@ describe("tools/lib/mock-runtime", () => {
 });
 
 describe("tools/lib/mock-runtime in preview", () => {
+    let recorder: MockRecorder;
     before(async () => {
-        await installMocks({ project: "demo", stack: "test", preview: true });
+        recorder = await installMocks({ project: "demo", stack: "test", preview: true, keepUnknowns: true });
+    });
+
+    it("keeps preview-unknown inputs as Pulumi's unknown sentinel when asked", async () => {
+        const provider = new k8s.Provider("u-k8s", { context: "test" });
+        new k8s.core.v1.ConfigMap("u-cm", { metadata: { name: "u" }, data: { known: "v", later: pulumi.output(pulumi.unknown as unknown as string) } }, { provider });
+        await settleRegistrations();
+        const data = recorder.get("kubernetes:core/v1:ConfigMap", "u-cm").inputs.data as Record<string, unknown>;
+        assert.deepStrictEqual(data, { known: "v", later: pulumi.runtime.unknownValue });
     });
 
     it("an unknown preview value resolves as unknown instead of hanging", async () => {

@@ -427,6 +427,10 @@ describe("program: optional features (dev with overrides)", () => {
         const np = plainInputs<Obj>(one(run.recorder, T.networkPolicy));
         assert.deepStrictEqual(np.spec.ingress[0].from[0].namespaceSelector.matchExpressions[0].values, ["kagent", "team-a"]);
         assert.ok(np.spec.egress.some((e: Obj) => e.to[0].ipBlock?.cidr === "10.40.0.0/24" && e.ports[0].port === 5432));
+        assert.deepStrictEqual(np.spec.egress[np.spec.egress.length - 1], {
+            to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "istio-system" } } }],
+            ports: [{ protocol: "TCP", port: 15012 }],
+        });
     });
 });
 

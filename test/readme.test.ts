@@ -34,7 +34,7 @@ describe("README", () => {
         const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)?.[1];
         assert.strictEqual(firstBlock, "npm ci && npm run render\nnpm test\n");
         assert.ok(readme.indexOf("```sh") < readme.indexOf("## "), "before any section");
-        assert.strictEqual(scripts.render, "ts-node --transpile-only tools/render.ts");
+        assert.strictEqual(scripts.render, "ts-node --swc tools/render.ts");
     });
 
     it("only mentions npm scripts that exist", () => {

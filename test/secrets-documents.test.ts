@@ -219,6 +219,7 @@ describe("secrets documents", () => {
             });
             assert.deepEqual(es.spec, {
                 refreshInterval: "1h",
+                refreshPolicy: "Periodic",
                 secretStoreRef: { kind: "ClusterSecretStore", name: "consonant-relayer" },
                 target: { name: "consonant-relayer-cluster", creationPolicy: "Owner", deletionPolicy: "Retain", template: { engineVersion: "v2", metadata: { labels } } },
                 data: [
@@ -226,6 +227,12 @@ describe("secrets documents", () => {
                     { secretKey: "cluster-token", remoteRef: { key: "consonant/prod/cluster-credentials", property: "cluster-token" } },
                 ],
             });
+            await validateKubernetesObject(es);
+        });
+
+        it("annotates a program-written value's version so a rotation re-syncs at once", async () => {
+            const es = buildExternalSecret({ entry: fullCatalog[0], namespace: "consonant-system", storeName: "s", refreshInterval: "1h", labels, writtenVersion: 3 });
+            assert.deepEqual(es.metadata.annotations, { "pulumi.com/waitFor": "condition=Ready", "secrets.consonant.io/written-version": "3" });
             await validateKubernetesObject(es);
         });
 

@@ -196,6 +196,17 @@ function externalSecretChecks(getRec: () => MockRecorder) {
             assert.deepEqual(e.spec.secretStoreRef, { kind: "ClusterSecretStore", name: "consonant-relayer" });
             assert.equal(e.metadata.annotations["pulumi.com/waitFor"], "condition=Ready");
         }
+        assert.deepEqual(
+            sorted(es.map((e) => [e.metadata.name, e.metadata.annotations["secrets.consonant.io/written-version"] ?? null])),
+            sorted([
+                ["consonant-relayer-cluster", "1"],
+                ["consonant-relayer-access", "2"],
+                ["cloudflared-tunnel-token", "4"],
+                ["consonant-relayer-llm-anthropic", "1"],
+                ["consonant-relayer-llm-azure", null],
+            ]),
+            "program-written values carry their write-only version (a change re-syncs at once); external ones none",
+        );
         const store = plain<ClusterSecretStoreManifest>(rec.get("kubernetes:external-secrets.io/v1:ClusterSecretStore", "relayer-secrets-cluster-secret-store"));
         assert.deepEqual(store.spec.conditions, [{ namespaces: ["cloudflared", "consonant-system"] }]);
         assert.equal(store.metadata.name, "consonant-relayer");
@@ -572,6 +583,8 @@ describe("SecretStore rotation and preview", () => {
             ],
         );
         assert.deepEqual(rec.get("random:index/randomBytes:RandomBytes", "relayer-secrets-cluster-token").inputs.keepers, { secretsVersion: "2" });
+        const annotations = plain<ExternalSecretManifest>(rec.get("kubernetes:external-secrets.io/v1:ExternalSecret", "relayer-secrets-cluster-credentials")).metadata.annotations;
+        assert.equal(annotations["secrets.consonant.io/written-version"], "2", "the ExternalSecret changes with the version, so ESO re-syncs immediately");
     });
 
     it("registers everything in preview without waiting on values the engine does not know yet", async () => {

@@ -5,7 +5,9 @@ import {
     configChecksum,
     cpuMillis,
     isDigestPinned,
+    kubeDnsEgressRule,
     memoryBytes,
+    meshControlPlaneEgress,
     nodeReaderRules,
     parseImageReference,
     podSecurityAdmissionLabels,
@@ -331,6 +333,28 @@ describe("workload: NetworkPolicy", () => {
                 { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kagent" } } }], ports: [{ protocol: "TCP", port: 8083 }] },
             ],
         });
+    });
+
+    it("a mesh sidecar may reach its control plane: istiod 15012, linkerd 8080/8086/8090; none without a mesh", () => {
+        assert.deepStrictEqual(meshControlPlaneEgress("istio"), { namespace: "istio-system", ports: [15012] });
+        assert.deepStrictEqual(meshControlPlaneEgress("linkerd"), { namespace: "linkerd", ports: [8080, 8086, 8090] });
+        assert.strictEqual(meshControlPlaneEgress("none"), undefined);
+        const spec = relayerNetworkPolicySpec({ ...base, extraEgress: [], meshControlPlane: meshControlPlaneEgress("istio") });
+        assert.deepStrictEqual(spec.egress[spec.egress.length - 1], {
+            to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "istio-system" } } }],
+            ports: [{ protocol: "TCP", port: 15012 }],
+        });
+    });
+
+    it("DNS egress is ONE peer (kube-system AND kube-dns pods) on UDP and TCP 53, shared with the connector", () => {
+        assert.deepStrictEqual(kubeDnsEgressRule(), {
+            to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+            ports: [
+                { protocol: "UDP", port: 53 },
+                { protocol: "TCP", port: 53 },
+            ],
+        });
+        assert.deepStrictEqual(relayerNetworkPolicySpec({ ...base, extraEgress: [] }).egress[0], kubeDnsEgressRule());
     });
 
     it("without monitoring and KAgent invocation there is no metrics ingress and no controller egress", () => {

@@ -6,6 +6,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { renderNodeArgs } from "./render/render-command";
 
 const BUDGET_SECONDS = 10;
 const ROUNDS = 3;
@@ -20,7 +21,7 @@ function renderSeconds(stack: string): number {
     const started = process.hrtime.bigint();
     // A non-zero exit (a mandatory violation) still measures a complete render; only a crash would throw here.
     try {
-        execFileSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", "tools/render.ts", "--stack", stack, "--out", path.join(out, stack)], {
+        execFileSync(process.execPath, renderNodeArgs(repoRoot, ["--stack", stack, "--out", path.join(out, stack)]), {
             cwd: repoRoot,
             stdio: "ignore",
             timeout: 120_000,

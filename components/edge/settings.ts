@@ -15,10 +15,10 @@ const GO_DURATION = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
 /** A lowercase DNS name with at least two labels (RFC 1123 labels, letters-only top-level label). */
 const DNS_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
-/** Cloudflare account, zone and service-token ids are 32 lowercase hex characters. */
+/** Cloudflare account and zone ids are 32 lowercase hex characters. */
 const CLOUDFLARE_ID = /^[0-9a-f]{32}$/;
 
-/** A Kubernetes namespace name (RFC 1123 label). */
+/** An RFC 1123 label: Kubernetes namespace names and Zero Trust team names. */
 const K8S_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /**

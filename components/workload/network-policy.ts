@@ -10,6 +10,13 @@ export const PRIVATE_IPV6_RANGES = ["fc00::/7", "fe80::/10", "::1/128"];
 
 const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
+/** The mesh control plane a sidecar must reach (certificates, discovery), by mesh. */
+export function meshControlPlaneEgress(mesh: "none" | "istio" | "linkerd"): { namespace: string; ports: number[] } | undefined {
+    if (mesh === "istio") return { namespace: "istio-system", ports: [15012] }; // istiod xDS + CA
+    if (mesh === "linkerd") return { namespace: "linkerd", ports: [8080, 8086, 8090] }; // identity, destination, policy
+    return undefined;
+}
+
 export interface RelayerNetworkPolicyArgs {
     /** Labels selecting the relayer pods. */
     podSelector: Record<string, string>;
@@ -26,10 +33,28 @@ export interface RelayerNetworkPolicyArgs {
     extraEgress: readonly { cidr: string; port: number; protocol: "TCP" | "UDP" }[];
     /** The in-cluster KAgent controller for agents.invoke; undefined to not allow it. */
     kagentController?: { namespace: string; port: number };
+    /** The service mesh control plane the sidecar needs; undefined without a mesh. */
+    meshControlPlane?: { namespace: string; ports: readonly number[] };
 }
 
 type Port = { protocol: "TCP" | "UDP"; port: number };
 const tcp = (port: number): Port => ({ protocol: "TCP", port });
+
+/** DNS to kube-dns: pods labelled k8s-app=kube-dns IN kube-system (one peer, both selectors), UDP and TCP 53. */
+export function kubeDnsEgressRule(): { to: object[]; ports: Port[] } {
+    return {
+        to: [
+            {
+                namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: "kube-system" } },
+                podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+            },
+        ],
+        ports: [
+            { protocol: "UDP", port: 53 },
+            { protocol: "TCP", port: 53 },
+        ],
+    };
+}
 
 /** The NetworkPolicy spec of the relayer pods. */
 export function relayerNetworkPolicySpec(a: RelayerNetworkPolicyArgs) {
@@ -52,19 +77,7 @@ export function relayerNetworkPolicySpec(a: RelayerNetworkPolicyArgs) {
     }
 
     const egress: { to: object[]; ports: Port[] }[] = [
-        {
-            // kube-dns pods in kube-system: one peer, both selectors (AND).
-            to: [
-                {
-                    namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: "kube-system" } },
-                    podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
-                },
-            ],
-            ports: [
-                { protocol: "UDP", port: 53 },
-                { protocol: "TCP", port: 53 },
-            ],
-        },
+        kubeDnsEgressRule(),
         {
             to: a.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })),
             ports: [...new Set(a.apiServerPorts)].map(tcp),
@@ -83,6 +96,13 @@ export function relayerNetworkPolicySpec(a: RelayerNetworkPolicyArgs) {
         egress.push({
             to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: a.kagentController.namespace } } }],
             ports: [tcp(a.kagentController.port)],
+        });
+    }
+
+    if (a.meshControlPlane !== undefined) {
+        egress.push({
+            to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: a.meshControlPlane.namespace } } }],
+            ports: a.meshControlPlane.ports.map(tcp),
         });
     }
 

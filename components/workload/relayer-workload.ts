@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { configChecksum, RELAYER_PORTS, relayerContainer, relayerEnv, relayerResources, relayerVolumes, terminationGracePeriodSeconds } from "./container";
 import { relayerLabels, relayerSelectorLabels } from "./labels";
 import { relayerPrometheusRuleSpec, relayerServiceMonitorSpec } from "./monitoring";
-import { relayerNetworkPolicySpec } from "./network-policy";
+import { meshControlPlaneEgress, relayerNetworkPolicySpec } from "./network-policy";
 import { nodeReaderRules, relayerRbacRules } from "./rbac";
 import { relayerAntiAffinity, relayerTopologySpread } from "./scheduling";
 import { RelayerNamespace } from "./relayer-namespace";
@@ -205,6 +205,7 @@ export class RelayerWorkload extends pulumi.ComponentResource {
                         apiServerPorts: s.networkPolicy.apiServerPorts,
                         extraEgress: s.networkPolicy.extraEgress,
                         kagentController: s.kagent.controller,
+                        meshControlPlane: meshControlPlaneEgress(s.serviceMesh),
                     }),
                 },
                 inNs,

@@ -19,6 +19,8 @@ const KNOWN_FORMATS: readonly { kind: string; pattern: RegExp }[] = [
 const SECRET_KEY = /(?:pass(?:word|wd|phrase)?|secret|token|api[-_]?key|apikey|private[-_]?key|credential|client[-_]?secret|auth[-_]?key|access[-_]?key|signing[-_]?key|hmac)/i;
 /** Keys that name where a secret lives rather than holding it. */
 const REFERENCE_KEY = /(?:_|-|\.)(?:dir|file|path|paths|name|names|ref|url|uri|endpoint|mount|key_?id|ttl|seconds|enabled|version|header)$/i;
+/** Keys whose values are fingerprints of secrets (rollout checksums), random-looking by design but harmless. */
+const FINGERPRINT_KEY = /checksum|hash|digest|fingerprint/i;
 
 export const DEFAULT_MIN_ENTROPY_BITS = 3.5;
 export const DEFAULT_MIN_LENGTH = 16;
@@ -40,7 +42,7 @@ export function shannonEntropy(value: string): number {
 }
 
 export function isSecretSoundingKey(key: string): boolean {
-    return SECRET_KEY.test(key) && !REFERENCE_KEY.test(key);
+    return SECRET_KEY.test(key) && !REFERENCE_KEY.test(key) && !FINGERPRINT_KEY.test(key);
 }
 
 /** Values that are plainly not credentials: paths, plain URLs, booleans, numbers, templating. */

@@ -181,7 +181,9 @@ export function runPolicies(resources: readonly OfflineResource[], options: RunP
         } else if (isUnknownValueError(outcome)) {
             result.undecided.push({ policyName, urn: resource?.urn, type: resource?.type, name: resource?.name, reason: describeUnknown(policyName, outcome) });
         } else {
-            throw outcome;
+            // A policy bug, not a finding: name the policy and resource so it can be reported and fixed.
+            const reason = outcome instanceof Error ? outcome.message : String(outcome);
+            throw new Error(`policy '${policyName}' failed on ${resource ? `resource ${resource.urn}` : "the stack"}: ${reason}`, { cause: outcome });
         }
     };
     // The resource being validated; reporters read it so one reporter per policy serves every resource.

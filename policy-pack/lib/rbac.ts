@@ -3,7 +3,7 @@
 import type { ReportViolation, ResourceValidation, ResourceValidationArgs } from "@pulumi/policy";
 import { asRecord } from "./k8s-workloads";
 import { checkEach } from "./unknowns";
-import { formatFinding } from "./workload-policy";
+import { formatFinding } from "./finding";
 
 const RBAC = "kubernetes:rbac.authorization.k8s.io/v1:";
 export const ROLE_TYPES = [`${RBAC}Role`, `${RBAC}ClusterRole`, `${RBAC}RolePatch`, `${RBAC}ClusterRolePatch`];

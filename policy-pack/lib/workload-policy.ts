@@ -1,7 +1,8 @@
 // Glue shared by the workload policies: find the pod template of any workload kind, walk its containers
 // with the "report what is known, then say undecided" rule, and phrase findings uniformly as
-// "<where> <field>: <problem>. Fix: <fix>." so every message names the container, field, problem and fix.
+// formatFinding's wording, so every message names the container, field, problem and fix.
 import type { ReportViolation, ResourceValidation, ResourceValidationArgs } from "@pulumi/policy";
+import { formatFinding } from "./finding";
 import { ContainerView, containersOf, describeContainer, WorkloadView, workloadOf } from "./k8s-workloads";
 import { checkEach } from "./unknowns";
 
@@ -14,10 +15,6 @@ export interface WorkloadContext {
     report(field: string, problem: string, fix: string): void;
     /** Reports one finding about a container (field relative to the container). */
     reportContainer(container: ContainerView, field: string, problem: string, fix: string): void;
-}
-
-export function formatFinding(where: string, field: string, problem: string, fix: string): string {
-    return `${where} (${field}): ${problem}. Fix: ${fix}.`;
 }
 
 function contextFor(args: ResourceValidationArgs, workload: WorkloadView, reportViolation: ReportViolation): WorkloadContext {

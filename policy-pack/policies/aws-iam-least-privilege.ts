@@ -6,7 +6,7 @@ import { asRecord } from "../lib/k8s-workloads";
 import type { PackResourcePolicy } from "../lib/policy-types";
 import { securityGuide } from "../lib/policy-types";
 import { checkEach } from "../lib/unknowns";
-import { formatFinding } from "../lib/workload-policy";
+import { formatFinding } from "../lib/finding";
 
 const SENSITIVE_SERVICES = ["secretsmanager", "kms"];
 

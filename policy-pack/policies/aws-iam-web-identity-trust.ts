@@ -3,7 +3,7 @@
 import { describeStatement, parseIamDocument } from "../lib/iam-document";
 import type { PackResourcePolicy } from "../lib/policy-types";
 import { securityGuide } from "../lib/policy-types";
-import { formatFinding } from "../lib/workload-policy";
+import { formatFinding } from "../lib/finding";
 
 const POSITIVE_OPERATORS = ["StringEquals", "StringLike", "ForAllValues:StringEquals", "ForAnyValue:StringEquals", "ForAnyValue:StringLike"];
 

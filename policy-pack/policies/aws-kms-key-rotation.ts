@@ -1,7 +1,7 @@
 // Symmetric KMS keys rotate yearly (or sooner); asymmetric and HMAC keys cannot rotate in KMS.
 import type { PackResourcePolicy } from "../lib/policy-types";
 import { securityGuide } from "../lib/policy-types";
-import { formatFinding } from "../lib/workload-policy";
+import { formatFinding } from "../lib/finding";
 
 export const awsKmsKeyRotation: PackResourcePolicy = {
     name: "aws-kms-key-rotation",

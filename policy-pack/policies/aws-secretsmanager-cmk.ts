@@ -2,7 +2,7 @@
 // the organisation's, and access to the secret needs access to the key.
 import type { PackResourcePolicy } from "../lib/policy-types";
 import { securityGuide } from "../lib/policy-types";
-import { formatFinding } from "../lib/workload-policy";
+import { formatFinding } from "../lib/finding";
 
 export const awsSecretsManagerCmk: PackResourcePolicy = {
     name: "aws-secretsmanager-cmk",

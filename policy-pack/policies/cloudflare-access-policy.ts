@@ -8,7 +8,7 @@ import { readPolicyConfig } from "../lib/policy-config";
 import type { PackResourcePolicy } from "../lib/policy-types";
 import { securityGuide } from "../lib/policy-types";
 import { checkEach } from "../lib/unknowns";
-import { formatFinding } from "../lib/workload-policy";
+import { formatFinding } from "../lib/finding";
 
 const ACCESS_POLICY = "cloudflare:index/zeroTrustAccessPolicy:ZeroTrustAccessPolicy";
 const ACCESS_APPLICATION = "cloudflare:index/zeroTrustAccessApplication:ZeroTrustAccessApplication";

@@ -1,6 +1,7 @@
 // Namespaces a stack creates enforce a Pod Security Admission level, so even workloads created outside
 // Pulumi (kubectl, Helm, operators) are held to it.
 import type { PolicyConfigSchema } from "@pulumi/policy";
+import { formatFinding } from "../lib/finding";
 import { asRecord } from "../lib/k8s-workloads";
 import { readPolicyConfig } from "../lib/policy-config";
 import type { PackResourcePolicy } from "../lib/policy-types";
@@ -29,10 +30,12 @@ export const namespacePodSecurity: PackResourcePolicy = {
         const labels = asRecord(asRecord(args.props["metadata"])["labels"]);
         const value = labels[LABEL];
         const fix = `label the namespace ${LABEL}: ${level}`;
+        const where = `Namespace '${args.name}'`;
+        const field = `metadata.labels["${LABEL}"]`;
         if (value === undefined || value === null) {
-            if (args.type === "kubernetes:core/v1:Namespace") reportViolation(`Namespace '${args.name}' (metadata.labels["${LABEL}"]): is not set, so pods are admitted unchecked. Fix: ${fix}.`);
+            if (args.type === "kubernetes:core/v1:Namespace") reportViolation(formatFinding(where, field, "is not set, so pods are admitted unchecked", fix));
         } else if (typeof value !== "string" || LEVELS.indexOf(value) < LEVELS.indexOf(level)) {
-            reportViolation(`Namespace '${args.name}' (metadata.labels["${LABEL}"]): "${String(value)}" is weaker than the required "${level}". Fix: ${fix}.`);
+            reportViolation(formatFinding(where, field, `"${String(value)}" is weaker than the required "${level}"`, fix));
         }
     },
 };

@@ -8,7 +8,7 @@ import { readPolicyConfig } from "../lib/policy-config";
 import type { PackResourcePolicy } from "../lib/policy-types";
 import { securityGuide } from "../lib/policy-types";
 import { checkAll, checkEach } from "../lib/unknowns";
-import { formatFinding } from "../lib/workload-policy";
+import { formatFinding } from "../lib/finding";
 
 const configSchema: PolicyConfigSchema = {
     properties: {

@@ -5,7 +5,7 @@ import { asRecord } from "../lib/k8s-workloads";
 import { readPolicyConfig } from "../lib/policy-config";
 import type { PackResourcePolicy } from "../lib/policy-types";
 import { securityGuide } from "../lib/policy-types";
-import { formatFinding } from "../lib/workload-policy";
+import { formatFinding } from "../lib/finding";
 
 const configSchema: PolicyConfigSchema = {
     properties: {

@@ -9,7 +9,7 @@ import { indexAutoscalers, minimumReplicas } from "../lib/replicas";
 import type { PackStackPolicy } from "../lib/policy-types";
 import { securityGuide } from "../lib/policy-types";
 import { checkEach } from "../lib/unknowns";
-import { formatFinding } from "../lib/workload-policy";
+import { formatFinding } from "../lib/finding";
 
 const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
 

@@ -3,7 +3,7 @@
 import { EXEMPTION_KEY, exemptionText, parseExemption } from "../lib/exemptions";
 import type { PackResourcePolicy } from "../lib/policy-types";
 import { securityGuide } from "../lib/policy-types";
-import { formatFinding } from "../lib/workload-policy";
+import { formatFinding } from "../lib/finding";
 
 export const EXEMPTIONS_POLICY_NAME = "policy-exemptions-valid";
 

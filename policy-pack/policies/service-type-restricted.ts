@@ -1,5 +1,6 @@
 // LoadBalancer and NodePort Services open the workload outside the cluster; this product dials out.
 import type { PolicyConfigSchema } from "@pulumi/policy";
+import { formatFinding } from "../lib/finding";
 import { asRecord } from "../lib/k8s-workloads";
 import { readPolicyConfig } from "../lib/policy-config";
 import type { PackResourcePolicy } from "../lib/policy-types";
@@ -29,7 +30,7 @@ export const serviceTypeRestricted: PackResourcePolicy = {
         const { forbiddenTypes } = readPolicyConfig<{ forbiddenTypes: string[] }>(configSchema, args);
         const type = asRecord(args.props["spec"])["type"];
         if (typeof type === "string" && forbiddenTypes.includes(type)) {
-            reportViolation(`Service '${args.name}' (spec.type): "${type}" exposes the workload outside the cluster. Fix: use type ClusterIP and publish through a tunnel or reviewed ingress.`);
+            reportViolation(formatFinding(`Service '${args.name}'`, "spec.type", `"${type}" exposes the workload outside the cluster`, "use type ClusterIP and publish through a tunnel or a reviewed ingress"));
         }
     },
 };

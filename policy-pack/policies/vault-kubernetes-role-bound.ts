@@ -4,7 +4,7 @@ import type { PolicyConfigSchema } from "@pulumi/policy";
 import { readPolicyConfig } from "../lib/policy-config";
 import type { PackResourcePolicy } from "../lib/policy-types";
 import { securityGuide } from "../lib/policy-types";
-import { formatFinding } from "../lib/workload-policy";
+import { formatFinding } from "../lib/finding";
 
 const configSchema: PolicyConfigSchema = {
     properties: {

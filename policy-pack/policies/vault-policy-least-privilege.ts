@@ -6,7 +6,7 @@ import { readPolicyConfig } from "../lib/policy-config";
 import type { PackResourcePolicy } from "../lib/policy-types";
 import { securityGuide } from "../lib/policy-types";
 import { parseVaultPolicy, pathMatchesEverything, pathReachesSys, WRITE_CAPABILITIES } from "../lib/vault-policy";
-import { formatFinding } from "../lib/workload-policy";
+import { formatFinding } from "../lib/finding";
 
 const configSchema: PolicyConfigSchema = {
     properties: {

@@ -7,7 +7,7 @@ import type { PackStackPolicy } from "../lib/policy-types";
 import { securityGuide } from "../lib/policy-types";
 import { indexAutoscalers, minimumReplicas } from "../lib/replicas";
 import { checkEach } from "../lib/unknowns";
-import { formatFinding } from "../lib/workload-policy";
+import { formatFinding } from "../lib/finding";
 
 const configSchema: PolicyConfigSchema = {
     properties: {

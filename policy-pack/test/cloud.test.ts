@@ -95,4 +95,11 @@ describe("Cloudflare policies", () => {
         assert.match(messages[0], /"admin\.example\.com" is not covered by any Access application/);
         assert.match(messages[2], /is empty, so every hostname/);
     });
+    it("cloudflare-tunnel-hostnames-covered: an application limited to a path covers only that path", () => {
+        const app = resource(APP, "api-only", { domain: "relay.example.com/api" });
+        const tunnel = (path?: string) => resource(TUNNEL, "tunnel", { accountId: "a", tunnelId: "t", config: { ingresses: [{ hostname: "relay.example.com", ...(path ? { path } : {}), service: "http://x" }] } });
+        assert.deepEqual(messagesOf([app, tunnel("/api/v1")], "cloudflare-tunnel-hostnames-covered"), []);
+        assert.equal(messagesOf([app, tunnel()], "cloudflare-tunnel-hostnames-covered").length, 1);
+        assert.equal(messagesOf([app, tunnel("/admin")], "cloudflare-tunnel-hostnames-covered").length, 1);
+    });
 });

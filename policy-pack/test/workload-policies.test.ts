@@ -168,6 +168,20 @@ describe("workload policies", () => {
             assert.match(messages.join("\n"), /host port 8080/);
             assert.match(messages.join("\n"), /volume 'docker' mounts a path of the node/);
         });
+        it("pod-no-host-access: a second fixture — hostIPC on a Pod, hostPort on an init container", () => {
+            const messages = messagesOf(withPod((pod) => {
+                pod.hostIPC = true;
+                pod.initContainers[0].ports = [{ containerPort: 9000, hostPort: 9000 }];
+            }, "Pod"), "pod-no-host-access");
+            assert.equal(messages.length, 2);
+            assert.match(messages.join("\n"), /init container 'init-spool' binds host port 9000/);
+            assert.deepEqual(messagesOf(withPod((pod) => (pod.containers[0].ports = [{ containerPort: 8080 }])), "pod-no-host-access"), []);
+        });
+        it("pod-restricted-volume-types and pod-emptydir-size-limit: second fixtures on other kinds", () => {
+            assert.match(messagesOf(withPod((pod) => pod.volumes.push({ name: "ebs", awsElasticBlockStore: { volumeID: "vol-1" } }), "Pod"), "pod-restricted-volume-types")[0], /"awsElasticBlockStore"/);
+            assert.equal(messagesOf(withPod((pod) => (pod.volumes[0].emptyDir = { sizeLimit: "" }), "StatefulSet"), "pod-emptydir-size-limit").length, 1);
+            assert.deepEqual(messagesOf(withPod((pod) => pod.volumes.push({ name: "data", ephemeral: { volumeClaimTemplate: { spec: {} } } }, { name: "cfg", projected: { sources: [] } }), "Pod"), "pod-restricted-volume-types"), []);
+        });
         it("pod-restricted-volume-types: rejects nfs and gitRepo, accepts the restricted set, honours config", () => {
             const pods = withPod((pod) => pod.volumes.push({ name: "share", nfs: { server: "nfs", path: "/" } }, { name: "repo", gitRepo: { repository: "x" } }), "CronJob");
             const messages = messagesOf(pods, "pod-restricted-volume-types");

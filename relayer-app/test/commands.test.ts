@@ -169,14 +169,6 @@ describe("backend commands, events and gateway end to end", function () {
         assert.equal(kagent.maxConcurrent, 2);
     });
 
-    it("opens the KAgent breaker after repeated controller failures and answers unavailable", async () => {
-        const before = kagent.requests.length;
-        for (let i = 0; i < 3; i++) assert.match(await expectError("failed", "agents.invoke", { name: "broken-agent", namespace: "team-a", message: "hi" }), /HTTP 500/);
-        assert.match(await expectError("unavailable", "agents.invoke", { name: "broken-agent", namespace: "team-a", message: "hi" }), /circuit breaker is open/);
-        assert.equal(kagent.requests.length - before, 3, "an open breaker does not call the controller");
-        assert.equal(((await send("relayer.status")).data as { breakers: Record<string, string> }).breakers.kagent, "open");
-    });
-
     it("pods.list lists the relayer namespace's pods, filtered by label selector", async () => {
         assert.deepEqual((await send("pods.list", { labelSelector: "app=relayer" })).data, [{ name: "relayer-a", phase: "Running", ready: true, restarts: 2, node: "node-1" }]);
         assert.equal(((await send("pods.list")).data as unknown[]).length, 2);
@@ -261,6 +253,15 @@ describe("backend commands, events and gateway end to end", function () {
             });
         });
         assert.match(metrics, /relayer_llm_tokens_total\{provider="openai",model="gpt-fake-1",direction="output"\} 5/);
+    });
+
+    // Last of the agents.invoke tests: the breaker stays open for its 30 s cooldown.
+    it("opens the KAgent breaker after repeated controller failures and answers unavailable", async () => {
+        const before = kagent.requests.length;
+        for (let i = 0; i < 3; i++) assert.match(await expectError("failed", "agents.invoke", { name: "broken-agent", namespace: "team-a", message: "hi" }), /HTTP 500/);
+        assert.match(await expectError("unavailable", "agents.invoke", { name: "broken-agent", namespace: "team-a", message: "hi" }), /circuit breaker is open/);
+        assert.equal(kagent.requests.length - before, 3, "an open breaker does not call the controller");
+        assert.equal(((await send("relayer.status")).data as { breakers: Record<string, string> }).breakers.kagent, "open");
     });
 
     it("made only the Kubernetes API calls listed in its RBAC contract (read-only)", () => {

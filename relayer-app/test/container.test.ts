@@ -32,6 +32,7 @@ describe("container image contract", function () {
         const backend = await startFakeBackend({ clusters: [cluster], heartbeatMs: 1000 });
         // Outside /tmp, because the sandbox mounts a fresh tmpfs on /tmp (like the pod's emptyDir).
         const base = fs.mkdtempSync("/var/tmp/relayer-ro-");
+        fs.chmodSync(base, 0o755);
         const spoolDir = path.join(base, "spool");
         const secretsDir = path.join(base, "secrets");
         fs.mkdirSync(spoolDir);

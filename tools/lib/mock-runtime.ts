@@ -231,16 +231,23 @@ function withGrpcDetails(err: unknown): unknown {
     return err;
 }
 
-function deserialize(struct: unknown): Record<string, unknown> {
+function deserialize(struct: unknown, keepUnknowns = false): Record<string, unknown> {
     if (!struct) return {};
-    return pulumi.runtime.deserializeProperties(struct as Parameters<typeof pulumi.runtime.deserializeProperties>[0]) as Record<string, unknown>;
+    return pulumi.runtime.deserializeProperties(struct as Parameters<typeof pulumi.runtime.deserializeProperties>[0], keepUnknowns) as Record<string, unknown>;
 }
 
 /**
  * Installs the offline mocks for one evaluation and returns the recorder. Call it in a suite's `before()` (mocks
  * are process-global); pass `config` to also load a stack's config (replacing any config set before).
  */
-export async function installMocks(options: { project: string; stack: string; preview: boolean; config?: StackFiles }): Promise<MockRecorder> {
+export async function installMocks(options: {
+    project: string;
+    stack: string;
+    preview: boolean;
+    config?: StackFiles;
+    /** Keep preview-unknown inputs as `pulumi.runtime.unknownValue` instead of undefined (policy runs tell them apart). */
+    keepUnknowns?: boolean;
+}): Promise<MockRecorder> {
     const { project, stack, preview } = options;
     await pulumi.runtime.setMocks(offlineMocks(), project, stack, preview);
     if (options.config) loadStackConfig(options.config);
@@ -257,7 +264,7 @@ export async function installMocks(options: { project: string; stack: string; pr
                     type: req.getType(),
                     name: req.getName(),
                     urn: res.getUrn(),
-                    inputs: deserialize(req.getObject()),
+                    inputs: deserialize(req.getObject(), options.keepUnknowns),
                     outputs: deserialize(res.getObject?.()),
                     id: res.getId?.() || undefined,
                     parent: req.getParent() || undefined,

@@ -34,7 +34,7 @@ export function a2aEndpoint(kagentUrl: string, namespace: string, name: string):
 }
 
 /** The JSON-RPC request body of `message/send` with one user text part. */
-export function messageSendRequest(text: string, id = randomUUID(), messageId = randomUUID()) {
+export function messageSendRequest(text: string, id: string = randomUUID(), messageId: string = randomUUID()) {
     return {
         jsonrpc: "2.0" as const,
         id,

@@ -16,6 +16,8 @@ export function createLogger(options: LoggerOptions): Logger {
             level: options.level,
             base: { service: "consonant-relayer" },
             timestamp: pino.stdTimeFunctions.isoTime,
+            // redactDeep (below) already turned errors into plain {type, message, code, stack} objects.
+            serializers: { err: (value: unknown) => value },
             formatters: {
                 level: (label) => ({ level: label }),
                 log: (object) => redactDeep(object, redact) as Record<string, unknown>,

@@ -173,7 +173,7 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
     function route(req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
         if (req.method !== "GET") return status(res, 405, "MethodNotAllowed", "the fake API server is read-only");
         if (url.pathname === "/version") return json(res, { major: "1", minor: "31", gitVersion: "v1.31.0-fake", platform: "linux/amd64" });
-        let m = /^\/api\/v1\/namespaces\/([^/]+)\/(events|pods)(?:\/([^/]+)(?:\/(log))?)?$/.exec(url.pathname);
+        const m = /^\/api\/v1\/namespaces\/([^/]+)\/(events|pods)(?:\/([^/]+)(?:\/(log))?)?$/.exec(url.pathname);
         const agentMatch = /^\/apis\/kagent\.dev\/v1alpha2\/namespaces\/([^/]+)\/agents(?:\/([^/]+))?$/.exec(url.pathname);
         const namespace = decodeURIComponent((m ?? agentMatch)?.[1] ?? "");
         if (namespace && api.forbiddenNamespaces.has(namespace)) {
