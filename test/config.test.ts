@@ -174,13 +174,6 @@ const invalid: InvalidCase[] = [
             `config 'logLevel': must be one of fatal, error, warn, info, debug, trace; fix: ${fix("logLevel")}`,
         ],
     },
-    {
-        name: "Cloudflare connector in the relayer's namespace (cross-section)",
-        overrides: { cloudflareEnabled: "true", cloudflareConnectorEnabled: "true", cloudflareConnectorNamespace: "consonant-system" },
-        expected: [
-            "config 'cloudflareConnectorNamespace': is the relayer's namespace 'consonant-system'; the connector gets its own namespace; fix: run `pulumi config set cloudflareConnectorNamespace cloudflared`",
-        ],
-    },
     // Production guardrails (a dev config declared prod: only this section's lines are compared here).
     {
         name: "production: a parse error does not hide the guardrail problems of other keys",
@@ -236,6 +229,16 @@ describe("config: invalid configurations (exact errors)", () => {
             const lines = problems(withConfigOverrides(dev, { ...overrides, secretsMode: "kubernetes" }).config, "dev");
             assert.ok(lines.some((l) => l.startsWith("config 'secretsMode': 'kubernetes'")), lines.join("\n"));
         }
+    });
+
+    it("the Cloudflare connector may not share the relayer's namespace (cross-section rule)", () => {
+        const prod = stackFiles("prod", {
+            overrides: { cloudflareConnectorEnabled: "true", cloudflareConnectorImage: `cloudflare/cloudflared:2025.1.0@${DIGEST}`, cloudflareConnectorNamespace: "consonant-system" },
+        });
+        const lines = problems(prod.config, "prod", prod.secretKeys);
+        assert.deepStrictEqual(lines, [
+            "config 'cloudflareConnectorNamespace': is the relayer's namespace 'consonant-system'; the connector gets its own namespace; fix: run `pulumi config set cloudflareConnectorNamespace cloudflared`",
+        ]);
     });
 
     it("the error says how many problems there are and names each key", () => {

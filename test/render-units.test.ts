@@ -1,6 +1,9 @@
 // Unit tests of the offline render's pure parts: argument parsing, stable ordering, masking in manifests,
 // the report formats (SARIF validated against the official 2.1.0 schema), the component tree and locations.
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { parseAllDocuments } from "yaml";
 import { canonicalJson } from "../tools/render/canonical-json";
 import { EXIT, parseRenderArgs, RenderUsageError, USAGE } from "../tools/render/cli-args";
@@ -8,12 +11,16 @@ import { cloudDocuments, documentBody } from "../tools/render/cloud-documents";
 import { componentTreeMermaid, NO_COMPONENT, resourcesPerComponent } from "../tools/render/component-tree";
 import { kubernetesManifests, manifestsYaml } from "../tools/render/manifests";
 import { offlineNoticeLines } from "../tools/render/offline-notice";
+import { writeRenderOutput } from "../tools/render/output-dir";
 import { PolicyOutcome } from "../tools/render/policy-outcome";
+import { POLICY_PACK_NAME } from "../tools/render/policy-phase";
 import { policyReportJson, policyReportMarkdown } from "../tools/render/policy-report";
 import { policyReportSarif } from "../tools/render/policy-sarif";
 import { sarifSchemaProblems } from "../tools/render/sarif-schema";
+import { RENDER_FILES } from "../tools/render/render-files";
 import { RenderResource, SECRET_MASK, toRenderResource } from "../tools/render/render-model";
 import { componentSourceIndex, resourceLocator } from "../tools/render/source-locations";
+import { configOverridesFor } from "../tools/render/stack-selection";
 
 const facts = { project: "consonant-relayer", stack: "unit" };
 const SECRET_SIG = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270" };
@@ -39,6 +46,22 @@ describe("offline render: command line", () => {
     });
     it("documents every exit code in the usage text", () => {
         for (const code of Object.values(EXIT)) assert.match(USAGE, new RegExp(`\\b${code} `));
+    });
+});
+
+describe("offline render: --config overrides", () => {
+    const files = {
+        project: "consonant-relayer",
+        stack: "dev",
+        config: {},
+        secretKeys: [],
+        schema: [{ key: "replicas", type: "integer" }, { key: "llmAnthropicApiKey", type: "string", secret: true }],
+    };
+    it("accept keys with or without the project prefix and keep keys declared secret secret", () => {
+        assert.deepStrictEqual(configOverridesFor(files, { "consonant-relayer:replicas": "3", llmAnthropicApiKey: "x" }), {
+            values: { replicas: "3", llmAnthropicApiKey: "x" },
+            secretKeys: ["llmAnthropicApiKey"],
+        });
     });
 });
 
@@ -103,10 +126,17 @@ describe("offline render: cloud-side documents", () => {
         assert.deepStrictEqual(documentBody('path "kv/data/x" { capabilities = ["read"] }'), { documentText: 'path "kv/data/x" { capabilities = ["read"] }' });
         const files = cloudDocuments(facts, [
             resource("aws:iam/role:Role", "relayer-role", { assumeRolePolicy: '{"Statement":[]}', inlinePolicies: [] }),
+            resource("aws:iam/role:Role", "eso-role", { inlinePolicies: [{ name: "read", policy: '{"Version":"2012-10-17"}' }] }),
             resource("vault:index/policy:Policy", "reader", { policy: 'path "x" {}' }),
             resource("kubernetes:core/v1:Namespace", "ns", {}),
         ]);
-        assert.deepStrictEqual([...files.keys()].sort(), ["cloud/aws-iam/relayer-role.trust-policy.json", "cloud/vault/reader.policy.json"]);
+        assert.deepStrictEqual([...files.keys()].sort(), [
+            "cloud/aws-iam/eso-role.inline-policies.json",
+            "cloud/aws-iam/relayer-role.trust-policy.json",
+            "cloud/vault/reader.policy.json",
+        ]);
+        const inline = JSON.parse(files.get("cloud/aws-iam/eso-role.inline-policies.json") as string);
+        assert.deepStrictEqual(inline.document, [{ name: "read", document: { Version: "2012-10-17" } }]);
         const trust = JSON.parse(files.get("cloud/aws-iam/relayer-role.trust-policy.json") as string);
         assert.deepStrictEqual(Object.keys(trust), ["//", "document", "resource"]);
         assert.deepStrictEqual(trust.document, { Statement: [] });
@@ -180,6 +210,13 @@ describe("offline render: policy reports", () => {
     });
 });
 
+describe("offline render: policy pack identity", () => {
+    it("names the SARIF tool after the pack policy-pack/index.ts builds (read as text: importing it starts a server)", () => {
+        const packSource = fs.readFileSync(path.join(__dirname, "..", "policy-pack", "index.ts"), "utf8");
+        assert.match(packSource, new RegExp(`new PolicyPack\\(\\s*"${POLICY_PACK_NAME}"`));
+    });
+});
+
 describe("offline render: source locations", () => {
     it("points a resource at the source line that names its nearest component's type", () => {
         const index = componentSourceIndex([
@@ -196,3 +233,22 @@ describe("offline render: source locations", () => {
     });
 });
 
+describe("offline render: output directory", () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), "render-out-"));
+    after(() => fs.rmSync(base, { recursive: true, force: true }));
+    const render = (files: Record<string, string>) => new Map(Object.entries(files));
+
+    it("replaces an earlier render's output completely (no stale file survives)", () => {
+        const dir = path.join(base, "out");
+        writeRenderOutput(dir, render({ [RENDER_FILES.resources]: "# OFFLINE RENDER …", "cloud/vault/old.policy.json": "{}" }));
+        writeRenderOutput(dir, render({ [RENDER_FILES.resources]: "# OFFLINE RENDER …", "manifests.yaml": "---" }));
+        assert.deepStrictEqual((fs.readdirSync(dir, { recursive: true }) as string[]).sort(), ["manifests.yaml", RENDER_FILES.resources]);
+    });
+    it("refuses to replace a directory that is not a render's output, naming the fix", () => {
+        const dir = path.join(base, "precious");
+        fs.mkdirSync(dir);
+        fs.writeFileSync(path.join(dir, "notes.txt"), "keep me");
+        assert.throws(() => writeRenderOutput(dir, render({ [RENDER_FILES.resources]: "x" })), (e: Error) => e instanceof RenderUsageError && /is not an earlier render's output; fix: pass an empty or new directory with --out/.test(e.message));
+        assert.strictEqual(fs.readFileSync(path.join(dir, "notes.txt"), "utf8"), "keep me");
+    });
+});

@@ -12,6 +12,7 @@ import { offlineNoticeLines } from "../tools/render/offline-notice";
 import { renderNodeArgs } from "../tools/render/render-command";
 import { RENDER_FILES } from "../tools/render/render-files";
 import { sarifSchemaProblems } from "../tools/render/sarif-schema";
+import { committedStacks } from "../tools/render/stack-selection";
 import { readStackFiles } from "../tools/lib/stack-files";
 
 const root = path.resolve(__dirname, "..");
@@ -72,6 +73,9 @@ function canaryArgs(stack: string): string[] {
     ];
 }
 
+// Every render of this file writes under `tmp`; removed once all of them are done.
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
 describe("offline render (end to end, both committed stacks)", function () {
     this.timeout(240_000);
     const runs: Record<string, RenderRun> = {};
@@ -90,7 +94,9 @@ describe("offline render (end to end, both committed stacks)", function () {
         }
     });
 
-    after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+    it("covers every committed stack", () => {
+        assert.deepStrictEqual([...stacks], committedStacks(root));
+    });
 
     for (const stack of stacks) {
         describe(`stack ${stack}`, () => {
@@ -184,7 +190,6 @@ describe("offline render: failures an operator can cause", function () {
 
     it("--policy-config changes enforcement exactly like --policy-pack-config (the same violation made advisory passes)", async () => {
         const config = path.join(tmp, "policy-config.json");
-        fs.mkdirSync(tmp, { recursive: true });
         fs.writeFileSync(config, JSON.stringify({ "image-pinned-by-digest": "advisory" }));
         const run = await render("advisory", ["--stack", "dev", "--config", "imageRef=ghcr.io/consonant/relayer:1.0.0", "--config", "imageRepository=", "--policy-config", config]);
         assert.strictEqual(run.code, EXIT.ok, run.stderr);
@@ -194,7 +199,6 @@ describe("offline render: failures an operator can cause", function () {
 
     it("an invalid policy config, an unknown stack and a bad argument exit 2 naming the fix", async () => {
         const config = path.join(tmp, "bad-policy-config.json");
-        fs.mkdirSync(tmp, { recursive: true });
         fs.writeFileSync(config, JSON.stringify({ "no-such-policy": "mandatory" }));
         const [badPolicy, badStack, badArg] = await Promise.all([
             render("bad-policy", ["--stack", "dev", "--policy-config", config]),

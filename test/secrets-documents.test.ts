@@ -151,6 +151,7 @@ describe("secrets documents", () => {
                     authMount: "consonant-kubernetes",
                     role: "consonant-relayer",
                     audience: "vault",
+                    kubernetesApiAudience: "https://kubernetes.default.svc",
                     serviceAccount: { name: "external-secrets", namespace: "external-secrets" },
                 },
             });
@@ -164,7 +165,7 @@ describe("secrets documents", () => {
                             kubernetes: {
                                 mountPath: "consonant-kubernetes",
                                 role: "consonant-relayer",
-                                serviceAccountRef: { name: "external-secrets", namespace: "external-secrets", audiences: ["vault"] },
+                                serviceAccountRef: { name: "external-secrets", namespace: "external-secrets", audiences: ["vault", "https://kubernetes.default.svc"] },
                             },
                         },
                     },
@@ -189,6 +190,7 @@ describe("secrets documents", () => {
                     authMount: "k",
                     role: "r",
                     audience: "vault",
+                    kubernetesApiAudience: "https://kubernetes.default.svc",
                     serviceAccount: { name: "external-secrets", namespace: "external-secrets" },
                 },
             });

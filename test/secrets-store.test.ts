@@ -240,6 +240,7 @@ describe("SecretStore (vault mode)", () => {
             roleName: "consonant-relayer",
             tokenTtlSeconds: 3600,
             audience: "vault",
+            kubernetesApiAudience: "https://kubernetes.default.svc",
         },
     });
     before(async () => {
@@ -332,7 +333,7 @@ describe("SecretStore (vault mode)", () => {
                     kubernetes: {
                         mountPath: "consonant-kubernetes",
                         role: "consonant-relayer",
-                        serviceAccountRef: { name: "external-secrets", namespace: "external-secrets", audiences: ["vault"] },
+                        serviceAccountRef: { name: "external-secrets", namespace: "external-secrets", audiences: ["vault", "https://kubernetes.default.svc"] },
                     },
                 },
             },
@@ -602,6 +603,7 @@ describe("SecretStore rotation and preview", () => {
                     roleName: "consonant-relayer",
                     tokenTtlSeconds: 900,
                     audience: "vault",
+                    kubernetesApiAudience: "https://kubernetes.default.svc.cluster.local",
                 },
             }),
         );

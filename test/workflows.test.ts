@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { RENDER_FILES } from "../tools/render/render-files";
+import { committedStacks } from "../tools/render/stack-selection";
 
 const root = path.resolve(__dirname, "..");
 const workflowDir = path.join(root, ".github", "workflows");
@@ -39,10 +40,7 @@ function load(file: string): { text: string; wf: Workflow } {
 }
 
 /** Stacks with a committed config file: every one must be rendered and previewed. */
-const committedStacks = fs
-    .readdirSync(root)
-    .flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? [])
-    .sort();
+const stacks = committedStacks(root);
 
 const usesOf = (job: Job, action: string) => job.steps.filter((s) => s.uses?.split("@")[0] === action);
 const runs = (job: Job) => job.steps.map((s) => s.run ?? "").join("\n");
@@ -97,7 +95,7 @@ describe("GitHub workflows", () => {
         });
         it("renders every committed stack and publishes SARIF and the Markdown report", () => {
             const job = wf.jobs.render;
-            assert.deepStrictEqual([...(job.strategy?.matrix?.stack ?? [])].sort(), committedStacks);
+            assert.deepStrictEqual([...(job.strategy?.matrix?.stack ?? [])].sort(), stacks);
             assert.ok(runs(job).includes('npm run render -- --stack "${{ matrix.stack }}"'));
             const [upload] = usesOf(job, "github/codeql-action/upload-sarif");
             assert.ok(upload, "SARIF is uploaded to code scanning");
@@ -120,11 +118,11 @@ describe("GitHub workflows", () => {
             assert.match(job.if ?? "", /github\.event\.pull_request\.head\.repo\.full_name == github\.repository/);
         });
         it("previews every committed stack with pulumi/actions, the policy pack and a PR comment", () => {
-            assert.deepStrictEqual([...(job.strategy?.matrix?.stack ?? [])].sort(), committedStacks);
+            assert.deepStrictEqual([...(job.strategy?.matrix?.stack ?? [])].sort(), stacks);
             const [pulumi] = usesOf(job, "pulumi/actions");
             assert.strictEqual(pulumi.with?.command, "preview");
             assert.strictEqual(pulumi.with?.policyPacks, "policy-pack");
-            assert.ok(fs.existsSync(path.join(root, "policy-pack", "package.json")), "the policy pack directory exists");
+            assert.ok(fs.existsSync(path.join(root, "policy-pack", "PulumiPolicy.yaml")), "the policy pack directory holds the pack");
             assert.strictEqual(pulumi.with?.["comment-on-pr"], true);
         });
         it("gets credentials through OIDC only", () => {

@@ -7,14 +7,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { renderNodeArgs } from "./render/render-command";
+import { committedStacks } from "./render/stack-selection";
 
 const BUDGET_SECONDS = 10;
 const ROUNDS = 3;
 const repoRoot = path.resolve(__dirname, "..");
-const stacks = fs
-    .readdirSync(repoRoot)
-    .flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? [])
-    .sort();
+const stacks = committedStacks(repoRoot);
 const out = fs.mkdtempSync(path.join(os.tmpdir(), "bench-render-"));
 
 function renderSeconds(stack: string): number {

@@ -8,7 +8,7 @@ import * as path from "path";
 import { StackConfigError } from "../components/config-values";
 import { PolicyPackConfigError } from "../policy-pack/lib/pack-config";
 import { validateKubernetesObjects } from "./lib/k8s-schema";
-import { readStackFiles, StackFileError, StackFiles, withConfigOverrides } from "./lib/stack-files";
+import { readStackFiles, StackFileError, withConfigOverrides } from "./lib/stack-files";
 import { EXIT, parseRenderArgs, RenderOptions, RenderUsageError, USAGE } from "./render/cli-args";
 import { cloudDocuments } from "./render/cloud-documents";
 import { componentTreeMermaid, resourcesPerComponent } from "./render/component-tree";
@@ -24,6 +24,7 @@ import { RenderResource } from "./render/render-model";
 import { resourcesJson, stackOutputsJson } from "./render/resources-json";
 import { RENDER_FILES } from "./render/render-files";
 import { componentSourceIndex, resourceLocator, SourceFile } from "./render/source-locations";
+import { committedStacks, configOverridesFor } from "./render/stack-selection";
 
 const repoRoot = path.resolve(__dirname, "..");
 const PHASES = 5;
@@ -59,25 +60,14 @@ function printSummary(facts: NoticeFacts, resources: readonly RenderResource[], 
     console.log(blocking === 0 ? "result: PASSED" : `result: FAILED (${blocking} mandatory policy violation${blocking === 1 ? "" : "s"}; see ${path.join(path.relative(process.cwd(), outDir), RENDER_FILES.policyMarkdown)})`);
 }
 
-/**
- * `--config` overrides as the Pulumi CLI reads them: keys with or without the `<project>:` prefix, and a key the
- * project declares `secret: true` stays a secret (the CLI would refuse it in plain text).
- */
-function configOverridesFor(files: StackFiles, raw: Readonly<Record<string, string>>): { values: Record<string, string>; secretKeys: string[] } {
-    const values: Record<string, string> = {};
-    for (const [key, value] of Object.entries(raw)) {
-        values[key.startsWith(`${files.project}:`) ? key.slice(files.project.length + 1) : key] = value;
-    }
-    const declaredSecret = new Set(files.schema.filter((k) => k.secret).map((k) => k.key));
-    return { values, secretKeys: Object.keys(values).filter((k) => declaredSecret.has(k)) };
-}
-
 async function render(options: RenderOptions): Promise<number> {
     const startedAt = Date.now();
     const stackFile = path.join(repoRoot, `Pulumi.${options.stack}.yaml`);
     if (!fs.existsSync(stackFile)) {
-        const stacks = fs.readdirSync(repoRoot).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []);
-        throw new RenderUsageError(`stack '${options.stack}' has no committed config file Pulumi.${options.stack}.yaml`, `use --stack with one of: ${stacks.join(", ")}`);
+        throw new RenderUsageError(
+            `stack '${options.stack}' has no committed config file Pulumi.${options.stack}.yaml`,
+            `use --stack with one of: ${committedStacks(repoRoot).join(", ")}`,
+        );
     }
     const committed = readStackFiles(repoRoot, options.stack);
     const overrides = configOverridesFor(committed, options.configOverrides);

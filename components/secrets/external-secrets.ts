@@ -29,6 +29,8 @@ export interface VaultStoreBackend {
     authMount: string;
     role: string;
     audience: string;
+    /** Audience the API server accepts: Vault reviews the token by presenting it to the API server. */
+    kubernetesApiAudience: string;
     serviceAccount: { name: string; namespace: string };
 }
 
@@ -56,8 +58,10 @@ function providerSpec(backend: StoreBackend): Record<string, unknown> {
                     kubernetes: {
                         mountPath: backend.authMount,
                         role: backend.role,
-                        // ESO requests a token for this ServiceAccount with the audience the Vault role demands.
-                        serviceAccountRef: { ...backend.serviceAccount, audiences: [backend.audience] },
+                        // ESO requests a short-lived token for this ServiceAccount with the audience the Vault role
+                        // demands, plus the API server's: no reviewer JWT is stored in Vault, so Vault authenticates
+                        // its TokenReview call with this very token, and the API server only accepts its own audience.
+                        serviceAccountRef: { ...backend.serviceAccount, audiences: [backend.audience, backend.kubernetesApiAudience] },
                     },
                 },
             },

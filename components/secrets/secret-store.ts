@@ -95,7 +95,7 @@ export class SecretStore extends pulumi.ComponentResource {
         }
         const contents = this.secretContents(name);
 
-        let delivered: Map<string, pulumi.Resource & { metadata: pulumi.Output<{ name?: string }> }>;
+        let delivered: Map<string, pulumi.Resource & { metadata: pulumi.Output<unknown> }>;
         if (args.mode === "kubernetes") {
             this.storeReferences = pulumi.output([]);
             delivered = this.plainSecrets(name, contents);
@@ -121,12 +121,14 @@ export class SecretStore extends pulumi.ComponentResource {
             delivered = this.externalSecrets(name, backend, storeWrites, contents);
         }
 
-        const relayerDeliveries = this.catalog.filter((e) => e.placement === "relayer").map((e) => delivered.get(e.role)!);
-        this.secretNames = pulumi.all(relayerDeliveries.map((r) => r.metadata.name)).apply((names) => names.map((n) => n ?? ""));
+        // The names are fixed by the catalog; deriving the Output from the delivering resources makes whatever uses
+        // it (the Deployment's volumes) wait until they exist and, for ExternalSecrets, are Ready.
+        const relayerEntries = this.catalog.filter((e) => e.placement === "relayer");
+        this.secretNames = pulumi.all(relayerEntries.map((e) => delivered.get(e.role)!.metadata)).apply(() => relayerEntries.map((e) => e.secretName));
         const tunnel = delivered.get("tunnel-token");
         if (connector && tunnel) {
             this.tunnelTokenSecret = pulumi
-                .all([connector.namespace, tunnel.metadata.name])
+                .all([connector.namespace, tunnel.metadata])
                 .apply(([namespace]) => ({ namespace, name: TUNNEL_TOKEN_SECRET_NAME, key: TUNNEL_TOKEN_SECRET_KEY }));
         }
 
@@ -316,6 +318,7 @@ export class SecretStore extends pulumi.ComponentResource {
             authMount: v.authPath,
             role: v.roleName,
             audience: v.audience,
+            kubernetesApiAudience: v.kubernetesApiAudience,
             serviceAccount: { name: this.args.externalSecrets.serviceAccount, namespace: this.args.externalSecrets.namespace },
         };
         return {

@@ -142,6 +142,11 @@ export const secretsSettingsShape = {
     vaultTokenTtlSeconds: configInteger.pipe(z.number().min(60, { error: "must be between 60 and 86400 (24h)" }).max(86400, { error: "must be between 60 and 86400 (24h)" })).default(3600),
     /** Vault: audience the ServiceAccount token must carry. */
     vaultAudience: z.string().min(1).default("vault"),
+    /**
+     * Vault: the audience the cluster's API server accepts (its `--api-audiences`). Vault reviews ESO's token by
+     * presenting that same token to the API server, so the token carries this audience besides `vaultAudience`.
+     */
+    vaultKubernetesApiAudience: z.string().min(1).default("https://kubernetes.default.svc.cluster.local"),
 
     /** AWS: region of Secrets Manager and KMS. */
     awsRegion: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, { error: "must be an AWS region such as eu-west-1" }).optional(),
@@ -201,6 +206,8 @@ export const secretsSettingsFixes: Readonly<Record<string, string>> = {
     vaultRoleName: "run `pulumi config set vaultRoleName consonant-relayer`",
     vaultTokenTtlSeconds: "run `pulumi config set vaultTokenTtlSeconds 3600`",
     vaultAudience: "run `pulumi config set vaultAudience vault`",
+    vaultKubernetesApiAudience:
+        "run `pulumi config set vaultKubernetesApiAudience https://kubernetes.default.svc` (EKS) or the issuer of your cluster's tokens (`kubectl create token default | cut -d. -f2 | base64 -d`, field aud)",
     awsRegion: "run `pulumi config set awsRegion eu-west-1`",
     awsAccountId: "run `pulumi config set awsAccountId <12-digit account id>`",
     awsOidcProviderArn: "run `pulumi config set awsOidcProviderArn $(aws iam list-open-id-connect-providers ...)` with the cluster's provider ARN",

@@ -30,6 +30,8 @@ export interface VaultStoreOptions {
     tokenTtlSeconds: number;
     /** Audience the ServiceAccount token must carry. */
     audience: string;
+    /** Audience the API server accepts (the token is also presented to it for review). */
+    kubernetesApiAudience: string;
 }
 
 /** How the External Secrets identity gets AWS credentials. */
@@ -93,6 +95,7 @@ export function storeOptionsFromSettings(s: SecretsSettings & { stack: string; p
             roleName: s.vaultRoleName,
             tokenTtlSeconds: s.vaultTokenTtlSeconds,
             audience: s.vaultAudience,
+            kubernetesApiAudience: s.vaultKubernetesApiAudience,
         };
     }
     if (s.secretsMode === "aws") {

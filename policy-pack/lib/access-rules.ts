@@ -30,8 +30,16 @@ export function requiresMfa(requires: unknown, acceptedMethods: readonly string[
     });
 }
 
-/** An Access application's hostnames (domain, self-hosted domains, public destinations), lower-cased. */
+/**
+ * Application types that put Access in front of a hostname. Bookmarks, SaaS and launcher apps only list
+ * or federate; they never gate traffic to an origin.
+ */
+const GATING_TYPES = new Set(["self_hosted", "ssh", "vnc", "rdp", "mcp"]);
+
+/** An Access application's protected hostnames (domain, self-hosted domains, public destinations), lower-cased. */
 export function applicationHostnames(props: Record<string, unknown>): string[] {
+    const type = props["type"];
+    if (type !== undefined && type !== null && !GATING_TYPES.has(String(type))) return [];
     const hosts: string[] = [];
     const add = (value: unknown) => {
         if (typeof value === "string" && value !== "") hosts.push(value.toLowerCase());

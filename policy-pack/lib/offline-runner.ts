@@ -19,7 +19,7 @@ import { packPolicies } from "../policies";
 import { PolicyPackConfigFile, resolvePackConfig, ResolvedPolicyConfig } from "./pack-config";
 import type { PackPolicy } from "./policy-types";
 import { isStackPolicy } from "./policy-types";
-import { isUnknownValueError, UNKNOWN_STRING_VALUE, unknownCheckingProxy } from "./unknowns";
+import { isUnknownValueError, UNKNOWN_SENTINELS, unknownCheckingProxy } from "./unknowns";
 
 /** One resource as the mocks record it: SDK input names in `props`, unknowns as the engine's sentinel. */
 export interface OfflineResource {
@@ -91,7 +91,7 @@ const rpc = pulumiRpc as unknown as { specialSigKey: string; specialSecretSig: s
 /** Mirrors the server's deserialisation: secrets unwrapped to their value, undefined keys dropped. */
 function plainProperty(value: unknown, found: { unknown: boolean }): unknown {
     if (Array.isArray(value)) return value.map((item) => plainProperty(item, found));
-    if (value === UNKNOWN_STRING_VALUE) found.unknown = true;
+    if (UNKNOWN_SENTINELS.has(value)) found.unknown = true;
     if (value === null || typeof value !== "object") return value;
     const record = value as Record<string, unknown>;
     if (record[rpc.specialSigKey] === rpc.specialSecretSig) return plainProperty(record["value"], found);
@@ -139,26 +139,36 @@ function optionsOf(resource: OfflineResource): PolicyResourceOptions {
     };
 }
 
-function providerOf(resource: OfflineResource, byUrn: Map<string, OfflineResource>): PolicyProviderResource | undefined {
-    const provider = resource.provider;
-    if (provider === undefined) return undefined;
-    if (typeof provider !== "string") return { ...provider, props: prepare(provider.props).view() };
-    // A provider reference is "<urn>::<id>"; the URN part finds the recorded provider resource.
-    const recorded = byUrn.get(provider) ?? byUrn.get(provider.replace(/::[^:]*$/, ""));
-    if (!recorded) return undefined;
-    return { type: recorded.type, name: recorded.name, urn: recorded.urn, props: prepare(recorded.props).view() };
+/** Resolves provider references; a stack has few providers, so each is prepared once and shared. */
+function providerResolver(byUrn: Map<string, OfflineResource>): (resource: OfflineResource) => PolicyProviderResource | undefined {
+    const resolved = new Map<string, PolicyProviderResource | undefined>();
+    return (resource) => {
+        const provider = resource.provider;
+        if (provider === undefined) return undefined;
+        if (typeof provider !== "string") return { ...provider, props: prepare(provider.props).view() };
+        if (!resolved.has(provider)) {
+            // A provider reference is "<urn>::<id>"; the URN part finds the recorded provider resource.
+            const recorded = byUrn.get(provider) ?? byUrn.get(provider.replace(/::[^:]*$/, ""));
+            resolved.set(provider, recorded && { type: recorded.type, name: recorded.name, urn: recorded.urn, props: prepare(recorded.props).view() });
+        }
+        return resolved.get(provider);
+    };
 }
 
 function describeUnknown(policyName: string, error: Error): string {
     return `can't run policy '${policyName}' during preview: ${error.message}`;
 }
 
-/** Runs every (or the given) policy over `resources`; never throws for a policy outcome, only for bad config. */
+/**
+ * Runs every (or the given) policy over `resources`. Findings, undecided and not-applicable outcomes are
+ * returned; it throws only for an invalid config (PolicyPackConfigError) or a policy that crashes.
+ */
 export function runPolicies(resources: readonly OfflineResource[], options: RunPoliciesOptions = {}): PolicyRunResult {
     const policies = options.policies ?? packPolicies;
     const resolved = resolvePackConfig(policies, options.config);
     const stackTags = options.stackTags ?? new Map<string, string>();
     const byUrn = new Map(resources.map((resource) => [resource.urn, resource]));
+    const providerOf = providerResolver(byUrn);
     const prepared = resources.map((resource) => prepare(resource.props));
     const result: PolicyRunResult = { violations: [], undecided: [], notApplicable: [] };
 
@@ -215,7 +225,7 @@ export function runPolicies(resources: readonly OfflineResource[], options: RunP
         current = resource;
         const type = resource.type;
         const isType = isTypeFor(type);
-        const provider = providerOf(resource, byUrn);
+        const provider = providerOf(resource);
         const opts = optionsOf(resource);
         for (const entry of resourcePolicies) {
             for (const validate of entry.validations) {
@@ -245,7 +255,7 @@ export function runPolicies(resources: readonly OfflineResource[], options: RunP
 
     const stackPolicies = active.filter((entry) => isStackPolicy(entry.policy));
     if (stackPolicies.length > 0) {
-        const stackResources = buildStackResources(resources, prepared, byUrn);
+        const stackResources = buildStackResources(resources, prepared, providerOf);
         for (const entry of stackPolicies) {
             const args: StackValidationArgs = {
                 resources: stackResources,
@@ -267,13 +277,13 @@ export function runPolicies(resources: readonly OfflineResource[], options: RunP
 function buildStackResources(
     resources: readonly OfflineResource[],
     prepared: PreparedProps[],
-    byUrn: Map<string, OfflineResource>,
+    providerOf: (resource: OfflineResource) => PolicyProviderResource | undefined,
 ): PolicyResource[] {
     const views = new Map<string, PolicyResource>();
     resources.forEach((resource, index) => {
         const isType = isTypeFor(resource.type);
         const props = prepared[index].view();
-        const provider = providerOf(resource, byUrn);
+        const provider = providerOf(resource);
         views.set(resource.urn, {
             type: resource.type,
             props,

@@ -15,14 +15,31 @@ interface PolicyProxyModule {
     UnknownValueError: new (...args: never[]) => UnknownValueError;
     unknownCheckingProxy<T>(props: T): T;
     unknownStringValue: string;
+    unknownBooleanValue: string;
+    unknownNumberValue: string;
+    unknownArrayValue: string;
+    unknownAssetValue: string;
+    unknownArchiveValue: string;
+    unknownObjectValue: string;
 }
 const proxyModule = policyProxy as unknown as PolicyProxyModule;
 
 /** Wraps properties exactly like the policy server does, so unknown values throw on access. */
 export const unknownCheckingProxy = proxyModule.unknownCheckingProxy;
 
-/** The sentinel the Pulumi engine (and its mocks) use for a value unknown during preview. */
+/** The sentinel the Pulumi engine uses for a value unknown during preview. */
 export const UNKNOWN_STRING_VALUE = proxyModule.unknownStringValue;
+
+/** Every typed "unknown" sentinel the proxy recognises. */
+export const UNKNOWN_SENTINELS: ReadonlySet<unknown> = new Set([
+    proxyModule.unknownStringValue,
+    proxyModule.unknownBooleanValue,
+    proxyModule.unknownNumberValue,
+    proxyModule.unknownArrayValue,
+    proxyModule.unknownAssetValue,
+    proxyModule.unknownArchiveValue,
+    proxyModule.unknownObjectValue,
+]);
 
 /** True when `error` is the proxy's "this value is unknown during preview" signal. */
 export function isUnknownValueError(error: unknown): error is UnknownValueError {

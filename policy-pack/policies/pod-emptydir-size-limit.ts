@@ -20,7 +20,7 @@ export const podEmptyDirSizeLimit: PackResourcePolicy = {
             const emptyDir = volume["emptyDir"];
             if (emptyDir === undefined || emptyDir === null) return;
             const sizeLimit = asRecord(emptyDir)["sizeLimit"];
-            if (sizeLimit === undefined || sizeLimit === null || sizeLimit === "" || sizeLimit === "0") {
+            if (sizeLimit === undefined || sizeLimit === null || sizeLimit === "" || sizeLimit === "0" || sizeLimit === 0) {
                 const medium = asRecord(emptyDir)["medium"] === "Memory" ? " (memory-backed: it counts against node memory)" : "";
                 context.report(`${context.workload.podSpecPath}.volumes[${index}].emptyDir.sizeLimit`, `volume '${String(volume["name"])}' has no size limit${medium}`, "set sizeLimit to the most the volume may hold, e.g. 100Mi");
             }

@@ -1,6 +1,7 @@
 // Cluster-wide grants reach every namespace, so a ClusterRole may only read an allow-listed set of
 // resources (e.g. nodes, which no namespaced Role can grant).
-import type { PolicyConfigSchema } from "@pulumi/policy";
+import type { PolicyConfigSchema, ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
+import { formatFinding } from "../lib/finding";
 import { readPolicyConfig } from "../lib/policy-config";
 import type { PackResourcePolicy } from "../lib/policy-types";
 import { securityGuide } from "../lib/policy-types";
@@ -20,21 +21,32 @@ const configSchema: PolicyConfigSchema = {
     },
 };
 
+const readOnlyAllowListedRules = validateRules((rule, context) => {
+    const { allowedResources } = readPolicyConfig<{ allowedResources: string[] }>(configSchema, context.args);
+    const writes = rule.verbs.filter((verb) => !READ_VERBS.includes(verb));
+    if (writes.length > 0) context.report(rule, "verbs", `grants ${writes.join(", ")} cluster-wide`, "limit the ClusterRole to get, list and watch, and grant writes with a namespaced Role");
+    // A rule without apiGroups matches no resource (the authorizer compares group by group).
+    const reached = rule.resources.flatMap((resource) => rule.apiGroups.map((group) => (group === "" ? resource : `${resource}.${group}`)));
+    const outside = reached.filter((name) => !allowedResources.includes(name));
+    if (outside.length > 0) context.report(rule, "resources", `reaches [${outside.join(", ")}], outside the cluster-wide allow-list [${allowedResources.join(", ")}]`, "grant these with a namespaced Role, or add them to allowedResources after review");
+}, CLUSTER_ROLES);
+
+/** Aggregated ClusterRoles get their rules at runtime from labelled roles: nothing here can vouch for them. */
+function notAggregated(args: ResourceValidationArgs, reportViolation: ReportViolation): void {
+    if (!CLUSTER_ROLES.includes(args.type)) return;
+    const aggregation = args.props["aggregationRule"];
+    if (aggregation !== undefined && aggregation !== null) {
+        reportViolation(formatFinding(`ClusterRole '${args.name}'`, "aggregationRule", "pulls in the rules of every ClusterRole matching its selectors at runtime, which this policy cannot check", "list the read-only rules explicitly instead of aggregating"));
+    }
+}
+
 export const rbacClusterRoleReadOnly: PackResourcePolicy = {
     name: "rbac-cluster-role-read-only",
     description: "ClusterRoles may only grant read-only verbs on an allow-listed set of resources.",
     severity: "high",
     enforcementLevel: "mandatory",
     framework: securityGuide("RBAC: least privilege"),
-    remediationSteps: "Move namespaced permissions into a Role; keep ClusterRoles to get/list/watch on allow-listed resources.",
+    remediationSteps: "Move namespaced permissions into a Role; keep ClusterRoles to get/list/watch on allow-listed resources, without aggregationRule.",
     configSchema,
-    validateResource: validateRules((rule, context) => {
-        const { allowedResources } = readPolicyConfig<{ allowedResources: string[] }>(configSchema, context.args);
-        const writes = rule.verbs.filter((verb) => !READ_VERBS.includes(verb));
-        if (writes.length > 0) context.report(rule, "verbs", `grants ${writes.join(", ")} cluster-wide`, "limit the ClusterRole to get, list and watch, and grant writes with a namespaced Role");
-        const groups = rule.apiGroups.length > 0 ? rule.apiGroups : [""];
-        const outside = rule.resources.flatMap((resource) => groups.map((group) => (group === "" ? resource : `${resource}.${group}`))).filter((name) => !allowedResources.includes(name));
-        if (outside.length > 0) context.report(rule, "resources", `reaches [${outside.join(", ")}], outside the cluster-wide allow-list [${allowedResources.join(", ")}]`, "grant these with a namespaced Role, or add them to allowedResources after review");
-    }, CLUSTER_ROLES),
+    validateResource: [readOnlyAllowListedRules, notAggregated],
 };
-

@@ -34,6 +34,14 @@ export const vaultKubernetesRoleBound: PackResourcePolicy = {
         } else if (namespaces.some((namespace) => String(namespace).includes("*"))) {
             reportViolation(formatFinding(where, "boundServiceAccountNamespaces", "contains a wildcard, so any namespace qualifies", "name the exact namespaces"));
         }
+        // Optional limits that, when set, must respect the same bound: a periodic token renews forever
+        // within its period, an explicit max TTL caps every renewal.
+        for (const field of ["tokenPeriod", "tokenExplicitMaxTtl"]) {
+            const value = args.props[field];
+            if (typeof value === "number" && value > maxTokenTtlSeconds) {
+                reportViolation(formatFinding(where, field, `is ${value} seconds, longer than ${maxTokenTtlSeconds}`, `set ${field} to at most ${maxTokenTtlSeconds} (or leave it unset)`));
+            }
+        }
         for (const field of ["tokenTtl", "tokenMaxTtl"]) {
             const value = args.props[field];
             if (typeof value !== "number" || value <= 0) {

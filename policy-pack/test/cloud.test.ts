@@ -64,6 +64,7 @@ describe("Vault policies", () => {
         assert.match(messagesOf(role({ tokenMaxTtl: 172800 }), "vault-kubernetes-role-bound")[0], /tokenMaxTtl\): is 172800 seconds/);
         assert.match(messagesOf(role({ tokenTtl: undefined }), "vault-kubernetes-role-bound")[0], /tokenTtl\): is not set/);
         assert.equal(messagesOf(role({}), "vault-kubernetes-role-bound", { "vault-kubernetes-role-bound": { maxTokenTtlSeconds: 3600 } }).length, 1);
+        assert.match(messagesOf(role({ tokenPeriod: 604800 }), "vault-kubernetes-role-bound")[0], /tokenPeriod\): is 604800 seconds/);
     });
 });
 
@@ -94,6 +95,11 @@ describe("Cloudflare policies", () => {
         assert.equal(messages.length, 3);
         assert.match(messages[0], /"admin\.example\.com" is not covered by any Access application/);
         assert.match(messages[2], /is empty, so every hostname/);
+    });
+    it("cloudflare-tunnel-hostnames-covered: bookmark and SaaS applications do not gate a hostname", () => {
+        const tunnel = resource(TUNNEL, "tunnel", { accountId: "a", tunnelId: "t", config: { ingresses: [{ hostname: "relay.example.com", service: "http://x" }] } });
+        assert.equal(messagesOf([resource(APP, "bookmark", { domain: "relay.example.com", type: "bookmark" }), tunnel], "cloudflare-tunnel-hostnames-covered").length, 1);
+        assert.deepEqual(messagesOf([resource(APP, "app", { domain: "relay.example.com", type: "self_hosted" }), tunnel], "cloudflare-tunnel-hostnames-covered"), []);
     });
     it("cloudflare-tunnel-hostnames-covered: an application limited to a path covers only that path", () => {
         const app = resource(APP, "api-only", { domain: "relay.example.com/api" });

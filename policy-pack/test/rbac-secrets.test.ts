@@ -39,6 +39,8 @@ describe("RBAC policies", () => {
         assert.deepEqual(messagesOf(agents, "rbac-cluster-role-read-only", { "rbac-cluster-role-read-only": { allowedResources: ["nodes", "agents.kagent.dev"] } }), []);
         assert.match(messagesOf(role([{ apiGroups: [""], resources: ["nodes"], verbs: ["get", "patch"] }], "ClusterRole"), "rbac-cluster-role-read-only")[0], /grants patch cluster-wide/);
         assert.deepEqual(messagesOf(role([{ apiGroups: [""], resources: ["pods"], verbs: ["get", "delete"] }]), "rbac-cluster-role-read-only"), [], "namespaced Roles are out of scope");
+        const aggregated = [resource(`${RBAC}ClusterRole`, "agg", { aggregationRule: { clusterRoleSelectors: [{ matchLabels: { "rbac.example.com/aggregate-to-view": "true" } }] } })];
+        assert.match(messagesOf(aggregated, "rbac-cluster-role-read-only")[0], /aggregationRule\): pulls in the rules/);
     });
     it("rbac-binding-restricted: rejects cluster-admin and system groups; accepts ServiceAccount bindings; forbiddenRoles knob", () => {
         const binding = (roleRef: object, subjects: object[], kind = "RoleBinding") => [resource(`${RBAC}${kind}`, "b", { roleRef, subjects })];

@@ -3,7 +3,7 @@ import { parseExemption } from "../lib/exemptions";
 import { PolicyPackConfigError } from "../lib/pack-config";
 import { runPolicies } from "../lib/offline-runner";
 import { packPolicies } from "../policies";
-import { UNKNOWN_STRING_VALUE } from "../lib/unknowns";
+import { UNKNOWN_SENTINELS, UNKNOWN_STRING_VALUE } from "../lib/unknowns";
 import { compliantStack, hardenedPodSpec, resource, workload } from "./fixtures";
 import { messagesOf, run } from "./helpers";
 
@@ -88,20 +88,25 @@ describe("offline runner and --policy-pack-config", () => {
             assert.ok(policy.configSchema?.properties?.["exemptResources"] || policy.name === "policy-exemptions-valid", policy.name);
         }
     });
+    it("a crashing policy is reported with the policy and resource it failed on", () => {
+        const crashing = { ...packPolicies[0], name: "crashing", validateResource: () => { throw new Error("boom"); } };
+        assert.throws(() => runPolicies([resource("kubernetes:core/v1:ConfigMap", "cm", {})], { policies: [crashing as never] }), /policy 'crashing' failed on resource urn:pulumi:test::consonant::kubernetes:core\/v1:ConfigMap::cm: boom/);
+    });
     it("builds stack resources with parent, dependencies and provider, and secret values unwrapped", () => {
         const seen: unknown[] = [];
         const probe = {
             ...packPolicies[0],
             name: "probe",
             validateResource: undefined,
-            validateStack: (args: { resources: { name: string; parent?: { name: string }; dependencies: { name: string }[]; props: Record<string, unknown> }[] }) => {
-                for (const r of args.resources) seen.push([r.name, r.parent?.name, r.dependencies.map((d) => d.name), r.props["value"]]);
+            validateStack: (args: { resources: { name: string; parent?: { name: string }; provider?: { name: string; props: Record<string, unknown> }; dependencies: { name: string }[]; props: Record<string, unknown> }[] }) => {
+                for (const r of args.resources) seen.push([r.name, r.parent?.name, r.dependencies.map((d) => d.name), r.props["value"], r.provider?.props["namespace"]]);
             },
         };
+        const provider = resource("pulumi:providers:kubernetes", "k8s", { namespace: "consonant-system" });
         const parent = resource("consonant:workload:RelayerWorkload", "relayer", {});
-        const child = resource("kubernetes:core/v1:ConfigMap", "cm", { value: { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: "plain" } }, { parent: parent.urn, dependencies: [parent.urn] });
-        runPolicies([parent, child], { policies: [probe as never] });
-        assert.deepEqual(seen, [["relayer", undefined, [], undefined], ["cm", "relayer", ["relayer"], "plain"]]);
+        const child = resource("kubernetes:core/v1:ConfigMap", "cm", { value: { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: "plain" } }, { parent: parent.urn, dependencies: [parent.urn], provider: `${provider.urn}::offline-k8s-id` });
+        runPolicies([provider, parent, child], { policies: [probe as never] });
+        assert.deepEqual(seen, [["k8s", undefined, [], undefined, undefined], ["relayer", undefined, [], undefined, undefined], ["cm", "relayer", ["relayer"], "plain", "consonant-system"]]);
     });
 });
 
@@ -117,6 +122,15 @@ describe("preview: unknown values", () => {
         assert.match(undecided[0].reason, /can't run policy 'image-pinned-by-digest' during preview: string value at \.spec\.template\.spec\.containers\.0\.image can't be known/);
         assert.equal(messagesOf([workload("Deployment", pod)], "image-pinned-by-digest").length, 1, "the known init container is still judged");
         assert.equal(messagesOf([workload("Deployment", pod)], "container-not-privileged").length, 1);
+    });
+    it("every typed unknown sentinel makes the policy undecided, never a pass or a fail", () => {
+        for (const sentinel of UNKNOWN_SENTINELS) {
+            const pod = hardenedPodSpec();
+            pod.containers[0].securityContext.privileged = sentinel;
+            const result = run([workload("Deployment", pod)]);
+            assert.ok(result.undecided.some((u) => u.policyName === "container-not-privileged"), String(sentinel));
+            assert.ok(!result.violations.some((v) => v.policyName === "container-not-privileged"), String(sentinel));
+        }
     });
     it("stack policies stay undecided when a namespace or selector is unknown", () => {
         const stack = compliantStack();

@@ -39,8 +39,12 @@ export const coreEnvShape = {
         .pipe(z.string().startsWith("/", { error: "must be an absolute path" }))
         .default("/var/cache/relayer"),
     RELAYER_SPOOL_MAX_BYTES: envInteger(MiB, 1024 * 1024 * MiB).default(400 * MiB),
-    /** `always`: every append is fsync'd before the client is answered (group commit). `off`: dev/bench only. */
-    RELAYER_SPOOL_FSYNC: z.enum(["always", "off"], { error: "must be always or off" }).default("always"),
+    /**
+     * `always`: every append is fdatasync'd before the client is answered (group commit; survives a node crash).
+     * `interval`: answered after write(2) (survives process crash, kill -9 and container restart), fdatasync'd
+     * in the background every 100 ms (a node crash may lose the last 100 ms — it also deletes an emptyDir).
+     */
+    RELAYER_SPOOL_FSYNC: z.enum(["always", "interval"], { error: "must be always or interval" }).default("always"),
     /** Segment file size at which the spool starts a new segment (tuning; tests use small segments). */
     RELAYER_SPOOL_SEGMENT_BYTES: envInteger(64 * 1024, 1024 * MiB).default(32 * MiB),
     RELAYER_OTLP_MAX_REQUEST_BYTES: envInteger(1024, 16 * MiB - 64).default(8 * MiB),
@@ -73,7 +77,7 @@ export const coreEnvFixes: Readonly<Record<keyof typeof coreEnvShape, string>> =
     RELAYER_SECRETS_DIR: "set an absolute path where the secret volume is mounted, or remove it for the default",
     RELAYER_SPOOL_DIR: "set an absolute path of a writable volume (emptyDir), or remove it for the default",
     RELAYER_SPOOL_MAX_BYTES: "set a byte count between 1 MiB and 1 TiB, below the emptyDir sizeLimit, e.g. 419430400",
-    RELAYER_SPOOL_FSYNC: "remove it (default always); off is for benchmarks only",
+    RELAYER_SPOOL_FSYNC: "set always (fdatasync before every answer, default) or interval (fdatasync every 100 ms)",
     RELAYER_SPOOL_SEGMENT_BYTES: "remove it for the default 32 MiB",
     RELAYER_OTLP_MAX_REQUEST_BYTES: "set a byte count between 1024 and 16 MiB - 64, e.g. 8388608",
     RELAYER_LLM_PROVIDERS: "set a comma-separated subset of anthropic,openai,gemini,azure (or empty)",
@@ -117,7 +121,7 @@ export interface RelayerConfig {
     namespace: string;
     replica: string;
     secretsDir: string;
-    spool: { dir: string; maxBytes: number; fsync: "always" | "off"; segmentBytes: number };
+    spool: { dir: string; maxBytes: number; fsync: "always" | "interval"; segmentBytes: number };
     otlpMaxRequestBytes: number;
     llmProviders: readonly ("anthropic" | "openai" | "gemini" | "azure")[];
     kagentUrl: string;

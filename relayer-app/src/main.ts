@@ -60,6 +60,7 @@ async function main(): Promise<void> {
                 segmentBytes: config.spool.segmentBytes,
                 fsync: config.spool.fsync,
                 onWrite: (seconds) => metrics.spoolWriteSeconds.observe(seconds),
+                onSync: (seconds) => metrics.spoolSyncSeconds.observe(seconds),
             },
             log,
         );

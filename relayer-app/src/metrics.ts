@@ -10,6 +10,7 @@ export interface RelayerMetrics {
     requestsReceived: Counter<"signal" | "transport">;
     requestsRejected: Counter<"signal" | "transport" | "reason">;
     spoolWriteSeconds: Histogram;
+    spoolSyncSeconds: Histogram;
     uplinkState: Gauge<"state">;
     uplinkReconnects: Counter;
     uplinkAuthFailures: Counter;
@@ -45,8 +46,14 @@ export function createMetrics(): RelayerMetrics {
         }),
         spoolWriteSeconds: new Histogram({
             name: "relayer_spool_write_seconds",
-            help: "Duration of one spool write including fdatasync (group commit)",
+            help: "Duration of one spool write (group commit), including fdatasync with fsync policy always",
             buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+            registers,
+        }),
+        spoolSyncSeconds: new Histogram({
+            name: "relayer_spool_background_sync_seconds",
+            help: "Duration of background fdatasync rounds (fsync policy interval)",
+            buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1],
             registers,
         }),
         uplinkState: new Gauge({

@@ -3,6 +3,7 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as http from "node:http";
+import * as net from "node:net";
 import { gzipSync } from "node:zlib";
 import * as grpc from "@grpc/grpc-js";
 import { startFakeBackend, testCluster, type FakeBackend } from "./fake-backend/fake-backend";
@@ -39,7 +40,7 @@ function postChunked(port: number, total: number, headers: Record<string, string
 
 function rawRequest(port: number, text: string): Promise<string> {
     return new Promise((resolve) => {
-        const socket = require("node:net").connect(port, "127.0.0.1", () => socket.write(text));
+        const socket = net.connect(port, "127.0.0.1", () => socket.write(text));
         let out = "";
         socket.on("data", (d: Buffer) => (out += d.toString()));
         socket.on("close", () => resolve(out));

@@ -88,7 +88,8 @@ describe("backend commands, events and gateway end to end", function () {
                 RELAYER_LLM_OPENAI_BASE_URL: upstream.baseUrl("openai"),
             },
         });
-        await backend.waitFor(() => backend.sessions >= 1, 15_000, "the relayer's session");
+        // Commands are valid only after welcome, which the backend sends in answer to hello on the same socket.
+        await backend.waitFor(() => backend.textFrames.some((f) => f.type === "hello" && f.replica === REPLICA), 15_000, "the relayer's hello");
     });
 
     after(async () => {
@@ -239,7 +240,9 @@ describe("backend commands, events and gateway end to end", function () {
         assert.equal(reply.status, 200);
         assert.equal(upstream.received.at(-1)!.headers.authorization, `Bearer ${openaiKey}`);
         await backend.waitFor(() => backend.textFrames.some((f) => f.type === "usage"), 5_000, "a usage frame");
-        const usage = backend.textFrames.find((f) => f.type === "usage")!;
+        const frame = backend.textFrames.find((f) => f.type === "usage") as { events: Record<string, unknown>[] };
+        assert.equal(frame.events.length, 1);
+        const usage = frame.events[0]!;
         assert.deepEqual(
             { provider: usage.provider, model: usage.model, status: usage.status, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens },
             { provider: "openai", model: "gpt-fake-1", status: 200, inputTokens: 13, outputTokens: 5 },

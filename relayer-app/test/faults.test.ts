@@ -5,22 +5,11 @@ import { strict as assert } from "node:assert";
 import { startFakeBackend, testCluster, type FakeBackend } from "./fake-backend/fake-backend";
 import { assertExactlyOnce, Ledger, sendLoad, waitDelivered } from "./harness/accounting";
 import { postOtlp, traceRequest } from "./harness/otlp-client";
-import { httpStatus, startRelayerProcess, type RelayerProcess } from "./harness/relayer-process";
-import { CuttingProxy } from "./harness/tcp-proxy";
+import { httpStatus, metricValue as metricAt, startRelayerProcess, type RelayerProcess } from "./harness/relayer-process";
 
-async function metricValue(relayer: RelayerProcess, name: string): Promise<number> {
-    const text = await new Promise<string>((resolve) => {
-        require("node:http").get({ host: "127.0.0.1", port: relayer.ports.ops, path: "/metrics" }, (res: import("node:http").IncomingMessage) => {
-            let body = "";
-            res.on("data", (c: Buffer) => (body += c));
-            res.on("end", () => resolve(body));
-        });
-    });
-    return text
-        .split("\n")
-        .filter((line) => line.startsWith(name))
-        .reduce((sum, line) => sum + Number(line.split(" ").pop()), 0);
-}
+const metricValue = (relayer: RelayerProcess, prefix: string) => metricAt(relayer.ports.ops, prefix);
+
+import { CuttingProxy } from "./harness/tcp-proxy";
 
 describe("faults: exactly once after de-duplication", function () {
     this.timeout(90_000);

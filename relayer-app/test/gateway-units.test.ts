@@ -3,6 +3,9 @@ import assert from "node:assert/strict";
 import { clientResponseHeaders, modelFromPath, routeOf, upstreamRequestHeaders, upstreamUrl } from "../src/gateway/providers";
 import { ProviderRateLimiter } from "../src/gateway/rate-limit";
 import { emptyUsage, foldUsage, UsageTap } from "../src/gateway/usage";
+import { UsageReporter } from "../src/gateway/usage-reporter";
+import type { UsageEvent } from "../src/gateway/proxy";
+import { createLogger } from "../src/log/logger";
 
 describe("gateway routing and headers", () => {
     it("routes by the first path segment and keeps the rest with its query", () => {
@@ -91,5 +94,23 @@ describe("rate-limit buckets", () => {
         const limiter = new ProviderRateLimiter({ requestsPerMinute: 0, tokensPerMinute: 0 });
         limiter.charge(1e9);
         for (let i = 0; i < 100; i++) assert.deepEqual(limiter.admit(), { ok: true });
+    });
+});
+
+describe("usage reporter", () => {
+    const event = (i: number): UsageEvent => ({ type: "usage", ts: i, provider: "openai", model: "m", status: 200, inputTokens: i, outputTokens: 1, usageReported: true, durationMs: 5, stream: false });
+
+    it("batches events into usage frames and keeps them while no session is up", () => {
+        const frames: { type: string; events: { inputTokens: number }[] }[] = [];
+        let up = false;
+        const reporter = new UsageReporter((f) => (up ? (frames.push(f as (typeof frames)[number]), true) : false), createLogger({ level: "silent", redactIps: false }));
+        for (let i = 0; i < 1_500; i++) reporter.add(event(i));
+        reporter.flush();
+        assert.equal(frames.length, 0, "nothing sent without a session");
+        up = true;
+        reporter.flush();
+        assert.deepEqual(frames.map((f) => [f.type, f.events.length]), [["usage", 1000], ["usage", 500]]);
+        assert.equal(frames[0]!.events[0]!.inputTokens, 0);
+        assert.ok(!("type" in frames[0]!.events[0]!), "events carry no type of their own");
     });
 });

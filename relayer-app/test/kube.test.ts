@@ -147,7 +147,7 @@ describe("kubernetes events informer", function () {
 
     it("spools kind-4 batches: noise dropped, duplicates dropped, messages redacted", async () => {
         const spoolDir = path.join(dir, "spool");
-        const spool = await Spool.open({ dir: spoolDir, maxBytes: 64 * 1024 * 1024, segmentBytes: 1024 * 1024, fsync: "off" }, log);
+        const spool = await Spool.open({ dir: spoolDir, maxBytes: 64 * 1024 * 1024, segmentBytes: 1024 * 1024, fsync: "interval" }, log);
         const registry = new Registry();
         const informer = new EventInformer({
             namespaces: ["ns1", "kagent"],

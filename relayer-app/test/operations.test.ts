@@ -3,21 +3,10 @@
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as http from "node:http";
 import * as path from "node:path";
 import { startFakeBackend, testCluster, type FakeBackend } from "./fake-backend/fake-backend";
 import { postOtlp, traceRequest } from "./harness/otlp-client";
-import { APP_DIR, ensureBuilt, freePort, httpStatus, startRelayerProcess, type RelayerProcess } from "./harness/relayer-process";
-
-function get(port: number, urlPath: string): Promise<{ status: number; body: string }> {
-    return new Promise((resolve) => {
-        http.get({ host: "127.0.0.1", port, path: urlPath }, (response) => {
-            let body = "";
-            response.on("data", (c: Buffer) => (body += c));
-            response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
-        }).on("error", () => resolve({ status: 0, body: "" }));
-    });
-}
+import { APP_DIR, ensureBuilt, freePort, httpGet as get, httpStatus, startRelayerProcess, type RelayerProcess } from "./harness/relayer-process";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -26,7 +26,7 @@ describe("redaction", () => {
     });
 
     it("redacts by key at any depth and turns errors into plain redacted objects", () => {
-        const out = redactDeep({ headers: { Authorization: "x", "x-api-key": "y", accept: "json" }, nested: [{ clientSecret: "z", password: "p" }], err: new Error(`failed with ${openAiShaped}`) }) as Record<string, any>;
+        const out = redactDeep({ headers: { Authorization: "x", "x-api-key": "y", accept: "json" }, nested: [{ clientSecret: "z", password: "p" }], err: new Error(`failed with ${openAiShaped}`) }) as { headers: unknown; nested: unknown };
         assert.deepEqual(out.headers, { Authorization: "[REDACTED]", "x-api-key": "[REDACTED]", accept: "json" });
         assert.deepEqual(out.nested, [{ clientSecret: "[REDACTED]", password: "[REDACTED]" }]);
         assert.ok(!JSON.stringify(out).includes(openAiShaped));

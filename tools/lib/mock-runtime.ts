@@ -233,7 +233,18 @@ function withGrpcDetails(err: unknown): unknown {
 
 function deserialize(struct: unknown, keepUnknowns = false): Record<string, unknown> {
     if (!struct) return {};
-    return pulumi.runtime.deserializeProperties(struct as Parameters<typeof pulumi.runtime.deserializeProperties>[0], keepUnknowns) as Record<string, unknown>;
+    const value = pulumi.runtime.deserializeProperties(struct as Parameters<typeof pulumi.runtime.deserializeProperties>[0], keepUnknowns);
+    return (keepUnknowns ? unknownsAsSentinel(value) : value) as Record<string, unknown>;
+}
+
+/** Unknown markers → the engine's sentinel text, which is what @pulumi/policy hands policies during a preview. */
+function unknownsAsSentinel(value: unknown): unknown {
+    if (pulumi.isUnknown(value)) return pulumi.runtime.unknownValue;
+    if (Array.isArray(value)) return value.map(unknownsAsSentinel);
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unknownsAsSentinel(v)]));
+    }
+    return value;
 }
 
 /**

@@ -22,7 +22,16 @@ const wholeInputs = (inputs: Record<string, unknown>) => inputs;
 const documentSources: readonly DocumentSource[] = [
     { type: "aws:iam/policy:Policy", folder: "aws-iam", suffix: "policy", select: input("policy") },
     { type: "aws:iam/role:Role", folder: "aws-iam", suffix: "trust-policy", select: input("assumeRolePolicy") },
-    { type: "aws:iam/role:Role", folder: "aws-iam", suffix: "inline-policies", select: input("inlinePolicies") },
+    {
+        type: "aws:iam/role:Role",
+        folder: "aws-iam",
+        suffix: "inline-policies",
+        // Each inline policy carries its document as JSON text, like a standalone policy.
+        select: (inputs) =>
+            Array.isArray(inputs.inlinePolicies)
+                ? inputs.inlinePolicies.map(({ policy, ...rest }: Record<string, unknown>) => ({ ...rest, ...documentBody(policy) }))
+                : undefined,
+    },
     { type: "aws:iam/rolePolicy:RolePolicy", folder: "aws-iam", suffix: "role-policy", select: input("policy") },
     { type: "aws:kms/key:Key", folder: "aws-kms", suffix: "key-policy", select: input("policy") },
     { type: "vault:index/policy:Policy", folder: "vault", suffix: "policy", select: input("policy") },

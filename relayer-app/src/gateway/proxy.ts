@@ -210,8 +210,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
             }
             const tap = new UsageTap(contentType, modelFromPath(provider, rest));
             res.writeHead(status, clientResponseHeaders(upstreamRes.headers));
-            // Send the headers now: a streaming client must see them before the first token arrives.
-            res.flushHeaders();
+            // A stream's headers go out at once (the first token may take seconds); other answers send headers with
+            // the first body bytes, one write instead of two.
+            if (stream) res.flushHeaders();
             upstreamRes.on("data", (chunk: Buffer) => tap.write(chunk));
             upstreamRes.on("end", () => finish(status, tap.end(), stream));
             // The provider dropped the stream midway (or the client left and we cut it): count what was seen.

@@ -7,23 +7,25 @@ import type { ManagedService } from "../service";
 import { createGatewayMetrics } from "./metrics";
 import { createGateway, type Gateway } from "./proxy";
 import { gatewaySettingsFromEnv } from "./settings";
+import { UsageReporter } from "./usage-reporter";
 
 export class GatewayService implements ManagedService {
     readonly name = "llm-gateway";
     private readonly gateway: Gateway;
     private readonly server: http.Server;
     private readonly sockets = new Set<Socket>();
+    private readonly usage: UsageReporter;
     private boundPort = 0;
 
     constructor(private readonly ctx: Pick<RelayerContext, "config" | "log" | "metrics" | "secrets" | "status" | "uplink">) {
         const settings = gatewaySettingsFromEnv(ctx.config.env);
+        this.usage = new UsageReporter((frame) => ctx.uplink.sendControl(frame), ctx.log);
         this.gateway = createGateway({
             settings,
             readSecret: (name) => ctx.secrets.read(name),
             log: ctx.log.child({ component: "llm-gateway" }),
             metrics: createGatewayMetrics(ctx.metrics.registry),
-            // Best effort: usage is also in the Prometheus metrics, which are scraped whether or not a session is up.
-            onUsage: (event) => void ctx.uplink.sendControl({ ...event }),
+            onUsage: (event) => this.usage.add(event),
             onBreakerChange: (name, state) => ctx.log.warn({ breaker: name, state }, `circuit breaker ${name} is now ${state}`),
         });
         for (const [provider, breaker] of this.gateway.breakers) {
@@ -51,6 +53,7 @@ export class GatewayService implements ManagedService {
         });
         const address = this.server.address();
         this.boundPort = typeof address === "object" && address !== null ? address.port : ports.gateway;
+        this.usage.start();
         this.ctx.log.info({ port: this.boundPort, providers: this.ctx.config.llmProviders }, "llm gateway listening");
     }
 
@@ -64,5 +67,7 @@ export class GatewayService implements ManagedService {
         await closed;
         clearTimeout(timer);
         this.gateway.close();
+        // Usage of the requests that just finished still goes out before the uplink drains.
+        this.usage.stop();
     }
 }

@@ -1,9 +1,10 @@
 // Durable, segmented, append-only spool of batches waiting for the backend's acknowledgement.
 //
 // Guarantees (docs/relayer.md, "Spool"):
-// - `append` resolves only after the record is written and, with fsync policy `always`, fdatasync'd. Appends
-//   that arrive while a write is in progress share the next write + fdatasync (group commit), so the fsync
-//   cost is paid once per burst, not once per request.
+// - `append` resolves only after the record is written (write(2): it survives the process being killed) and,
+//   with fsync policy `always`, fdatasync'd (it survives the node crashing). Appends that arrive while a write
+//   is in progress share the next write + fdatasync (group commit), so the fsync cost is paid once per burst.
+//   With policy `interval`, written segments are fdatasync'd in the background at most every 100 ms.
 // - Every record carries a CRC-32; at open, a torn or corrupt tail is truncated away with a log line and never
 //   served. Records before it are kept.
 // - `seq` is never reused: the active segment file is named after the first seq it will hold, so even a spool
@@ -23,11 +24,13 @@ export interface SpoolOptions {
     dir: string;
     maxBytes: number;
     segmentBytes: number;
-    fsync: "always" | "off";
+    fsync: "always" | "interval";
     /** Payload bytes kept in memory for sending without a disk read. */
     memoryCacheBytes?: number;
-    /** Called with the duration of every write+fsync, in seconds (the measured side of the fsync policy). */
+    /** Called with the duration of every write (+ fdatasync with policy `always`), in seconds. */
     onWrite?: (seconds: number, records: number) => void;
+    /** Policy `interval`: called with the duration of each background fdatasync round, in seconds. */
+    onSync?: (seconds: number) => void;
 }
 
 export class SpoolFullError extends Error {
@@ -95,6 +98,7 @@ interface PendingAppend {
 
 const SEGMENT_SUFFIX = ".seg";
 const STATE_FILE = "state.json";
+const SYNC_INTERVAL_MS = 100;
 
 function segmentName(baseSeq: number): string {
     return `${String(baseSeq).padStart(20, "0")}${SEGMENT_SUFFIX}`;
@@ -118,6 +122,8 @@ export class Spool extends EventEmitter {
     private liveBytes = 0;
     private cachedBytes = 0;
     private stateTimer: NodeJS.Timeout | undefined;
+    private syncTimer: NodeJS.Timeout | undefined;
+    private readonly dirty = new Set<Segment>();
 
     private constructor(
         private readonly options: SpoolOptions,
@@ -239,6 +245,9 @@ export class Spool extends EventEmitter {
         this.closed = true;
         while (this.writing || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
         if (this.stateTimer) clearTimeout(this.stateTimer);
+        if (this.syncTimer) clearTimeout(this.syncTimer);
+        for (const segment of this.dirty) fs.fdatasyncSync(segment.fd);
+        this.dirty.clear();
         this.writeState();
         for (const segment of this.segments) fs.closeSync(segment.fd);
         this.segments.length = 0;
@@ -297,6 +306,7 @@ export class Spool extends EventEmitter {
     }
 
     private deleteSegment(segment: Segment): void {
+        this.dirty.delete(segment);
         this.diskBytes -= segment.size;
         try {
             fs.closeSync(segment.fd);
@@ -304,6 +314,21 @@ export class Spool extends EventEmitter {
         } catch (error) {
             this.log.warn({ err: error, segment: path.basename(segment.file) }, "spool: could not delete a drained segment");
         }
+    }
+
+    /** Policy `interval`: fdatasync written segments at most every 100 ms, off the request path. */
+    private scheduleSync(segment: Segment): void {
+        this.dirty.add(segment);
+        if (this.syncTimer) return;
+        this.syncTimer = setTimeout(() => {
+            this.syncTimer = undefined;
+            const segments = [...this.dirty];
+            this.dirty.clear();
+            const started = process.hrtime.bigint();
+            void Promise.all(segments.map((s) => fdatasync(s.fd).catch((error) => this.log.warn({ err: error }, "spool: background fdatasync failed"))))
+                .then(() => this.options.onSync?.(Number(process.hrtime.bigint() - started) / 1e9));
+        }, SYNC_INTERVAL_MS);
+        this.syncTimer.unref();
     }
 
     private scheduleStateWrite(): void {
@@ -328,7 +353,7 @@ export class Spool extends EventEmitter {
     private createSegment(baseSeq: number): Segment {
         const file = path.join(this.options.dir, segmentName(baseSeq));
         const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
-        if (this.options.fsync === "always") fsyncDir(this.options.dir);
+        fsyncDir(this.options.dir); // the new file's name must survive too (rare: once per segment)
         const segment: Segment = { baseSeq, file, fd, size: 0, lastSeq: baseSeq - 1, live: 0 };
         this.segments.push(segment);
         return segment;
@@ -369,6 +394,7 @@ export class Spool extends EventEmitter {
             }
             await writeFully(segment.fd, buffers, segment.size);
             if (this.options.fsync === "always") await fdatasync(segment.fd);
+            else this.scheduleSync(segment);
         } catch (error) {
             this.writable = false;
             try {
@@ -390,7 +416,7 @@ export class Spool extends EventEmitter {
         this.writable = true;
         this.options.onWrite?.(Number(process.hrtime.bigint() - started) / 1e9, batch.length);
         let offset = segment.size;
-        const cacheLimit = this.options.memoryCacheBytes ?? 32 * 1024 * 1024;
+        const cacheLimit = this.options.memoryCacheBytes ?? 8 * 1024 * 1024;
         for (const item of batch) {
             const entry: Entry = {
                 seq: item.seq,

@@ -7,6 +7,8 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, WebSocket } from "ws";
 
+const EMPTY = Buffer.alloc(0);
+
 export interface TestCluster {
     id: string;
     token: string;
@@ -54,6 +56,8 @@ export interface FakeBackendOptions {
     maxInFlight?: number;
     port?: number;
     store?: BackendStore;
+    /** false: keep only the seqs, not the payloads (benchmarks). */
+    retainPayloads?: boolean;
     /** false: never answer WebSocket pings (liveness tests). */
     autoPong?: boolean;
     /** Cloudflare Access service token the backend requires (as Access would), if any. */
@@ -286,7 +290,7 @@ export class FakeBackend {
             if (data.length < 10 || data[0] !== 1) return ws.terminate();
             const kind = data[1];
             const seq = Number(data.readBigUInt64BE(2));
-            const payload = Buffer.from(data.subarray(10));
+            const payload = this.options.retainPayloads === false ? EMPTY : Buffer.from(data.subarray(10));
             let batches = this.store.batches.get(key);
             if (!batches) this.store.batches.set(key, (batches = new Map()));
             if (this.nackSeqs.has(seq)) {
@@ -297,7 +301,7 @@ export class FakeBackend {
             } else if (batches.has(seq)) {
                 this.store.duplicates++;
             } else {
-                batches.set(seq, { seq, kind, payload });
+                batches.set(seq, { seq, kind, payload: this.options.retainPayloads === false ? EMPTY : payload });
             }
             // Advance the contiguous high-water mark (rejected seqs count as handled).
             let last = this.store.lastSeq.get(key) ?? 0;

@@ -2,6 +2,7 @@
 // dir and temp spool on free 127.0.0.1 ports; waits for /readyz, collects its log lines, stops or kills it.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
+import * as http from "node:http";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -188,15 +189,31 @@ export class RelayerProcess {
     }
 }
 
-export function httpStatus(port: number, urlPath: string): Promise<number> {
+/** GET http://127.0.0.1:<port><path>; status 0 when nothing answers. */
+export function httpGet(port: number, urlPath: string): Promise<{ status: number; body: string }> {
     return new Promise((resolve) => {
-        const request = require("node:http").get({ host: "127.0.0.1", port, path: urlPath, timeout: 2000 }, (response: import("node:http").IncomingMessage) => {
-            response.resume();
-            resolve(response.statusCode ?? 0);
+        const request = http.get({ host: "127.0.0.1", port, path: urlPath, timeout: 2000 }, (response) => {
+            let body = "";
+            response.on("data", (chunk: Buffer) => (body += chunk));
+            response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+            response.on("error", () => resolve({ status: 0, body }));
         });
-        request.on("error", () => resolve(0));
+        request.on("error", () => resolve({ status: 0, body: "" }));
         request.on("timeout", () => request.destroy());
     });
+}
+
+export async function httpStatus(port: number, urlPath: string): Promise<number> {
+    return (await httpGet(port, urlPath)).status;
+}
+
+/** Sum of the samples of a metric line prefix in the relayer's /metrics (e.g. `relayer_spool_batches`). */
+export async function metricValue(port: number, prefix: string): Promise<number> {
+    const text = (await httpGet(port, "/metrics")).body;
+    return text
+        .split("\n")
+        .filter((line) => line.startsWith(prefix))
+        .reduce((sum, line) => sum + Number(line.split(" ").pop()), 0);
 }
 
 export async function allocatePorts(): Promise<RelayerPorts> {

@@ -1,0 +1,27 @@
+// Which stacks can be rendered, and how `--config` overrides apply to a stack's committed config.
+import * as fs from "fs";
+import { StackFiles } from "../lib/stack-files";
+
+/** Stacks with a committed `Pulumi.<stack>.yaml` in `dir`, sorted. */
+export function committedStacks(dir: string): string[] {
+    return fs
+        .readdirSync(dir)
+        .flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? [])
+        .sort();
+}
+
+/**
+ * `--config` overrides as the Pulumi CLI reads them: keys with or without the `<project>:` prefix, and a key the
+ * project declares `secret: true` stays a secret (the CLI would refuse it in plain text).
+ */
+export function configOverridesFor(
+    files: StackFiles,
+    raw: Readonly<Record<string, string>>,
+): { values: Record<string, string>; secretKeys: string[] } {
+    const values: Record<string, string> = {};
+    for (const [key, value] of Object.entries(raw)) {
+        values[key.startsWith(`${files.project}:`) ? key.slice(files.project.length + 1) : key] = value;
+    }
+    const declaredSecret = new Set(files.schema.filter((k) => k.secret).map((k) => k.key));
+    return { values, secretKeys: Object.keys(values).filter((k) => declaredSecret.has(k)) };
+}
