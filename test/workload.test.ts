@@ -92,36 +92,23 @@ describe("workload: security builders", () => {
 });
 
 describe("workload: RBAC rules", () => {
-    it("grants exactly events list/watch, pods and pods/log get/list, kagent agents get/list/watch", () => {
+    it("grants exactly the relayer's API calls: events list/watch, pods list, pods/log get, kagent agents get/list", () => {
+        const events = { apiGroups: [""], resources: ["events"], verbs: ["list", "watch"] };
+        const agents = { apiGroups: ["kagent.dev"], resources: ["agents"], verbs: ["get", "list"] };
         assert.deepStrictEqual(relayerRbacRules({ namespace: "consonant-system", kagentNamespaces: ["kagent", "team-a"] }), [
             {
                 namespace: "consonant-system",
-                rules: [
-                    { apiGroups: [""], resources: ["events"], verbs: ["list", "watch"] },
-                    { apiGroups: [""], resources: ["pods", "pods/log"], verbs: ["get", "list"] },
-                ],
+                rules: [events, { apiGroups: [""], resources: ["pods"], verbs: ["list"] }, { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] }],
             },
-            {
-                namespace: "kagent",
-                rules: [
-                    { apiGroups: [""], resources: ["events"], verbs: ["list", "watch"] },
-                    { apiGroups: ["kagent.dev"], resources: ["agents"], verbs: ["get", "list", "watch"] },
-                ],
-            },
-            {
-                namespace: "team-a",
-                rules: [
-                    { apiGroups: [""], resources: ["events"], verbs: ["list", "watch"] },
-                    { apiGroups: ["kagent.dev"], resources: ["agents"], verbs: ["get", "list", "watch"] },
-                ],
-            },
+            { namespace: "kagent", rules: [events, agents] },
+            { namespace: "team-a", rules: [events, agents] },
         ]);
     });
 
     it("merges a KAgent namespace equal to the relayer's into one Role and ignores duplicates", () => {
         const rules = relayerRbacRules({ namespace: "ops", kagentNamespaces: ["ops", "ops"] });
         assert.strictEqual(rules.length, 1);
-        assert.deepStrictEqual(rules[0].rules.map((r) => r.resources.join("+")), ["events", "pods+pods/log", "agents"]);
+        assert.deepStrictEqual(rules[0].rules.map((r) => r.resources.join("+")), ["events", "pods", "pods/log", "agents"]);
     });
 
     it("never grants secrets, write verbs or wildcards", () => {

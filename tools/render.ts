@@ -57,6 +57,9 @@ function printSummary(facts: NoticeFacts, resources: readonly RenderResource[], 
     console.log(`  policy violations: ${blocking} mandatory, ${advisory} advisory; ${outcome.undecided.length} undecided`);
     for (const s of SEVERITIES) console.log(`    ${s.padEnd(8)} mandatory ${counts[s].mandatory}, advisory ${counts[s].advisory}`);
     console.log(`  wrote ${files} files to ${path.relative(process.cwd(), outDir) || "."}`);
+    const cpu = process.cpuUsage();
+    // Process totals (start-up and module loading included): what the render budget is about.
+    console.log(`  time: ${process.uptime().toFixed(2)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s CPU`);
     console.log(blocking === 0 ? "result: PASSED" : `result: FAILED (${blocking} mandatory policy violation${blocking === 1 ? "" : "s"}; see ${path.join(path.relative(process.cwd(), outDir), RENDER_FILES.policyMarkdown)})`);
 }
 

@@ -14,17 +14,21 @@ export interface NamespacedRules {
     rules: PolicyRule[];
 }
 
+// Exactly the requests the relayer sends (relayer-app/src/kube/api-calls.ts; test/relayer-rbac.test.ts checks both
+// directions): the Events informer lists and watches; pods.list lists Pods; pods.logs reads pods/log;
+// agents.list/agents.get list and get Agents (agents.invoke talks to the KAgent controller, not the API server).
 const eventsRule: PolicyRule = { apiGroups: [""], resources: ["events"], verbs: ["list", "watch"] };
-const podsRule: PolicyRule = { apiGroups: [""], resources: ["pods", "pods/log"], verbs: ["get", "list"] };
-const agentsRule: PolicyRule = { apiGroups: ["kagent.dev"], resources: ["agents"], verbs: ["get", "list", "watch"] };
+const podsRule: PolicyRule = { apiGroups: [""], resources: ["pods"], verbs: ["list"] };
+const podLogsRule: PolicyRule = { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] };
+const agentsRule: PolicyRule = { apiGroups: ["kagent.dev"], resources: ["agents"], verbs: ["get", "list"] };
 
 /**
- * Rules per namespace: in the relayer's namespace Events (informer) and Pods + logs (pods.list, pods.logs);
- * in every KAgent namespace Events (informer) and kagent Agents (agents.list/get/invoke lookups).
+ * Rules per namespace: in the relayer's namespace Events (informer), Pods (pods.list) and pod logs (pods.logs);
+ * in every KAgent namespace Events (informer) and kagent Agents (agents.list, agents.get).
  * A KAgent namespace equal to the relayer's gets both sets in one Role.
  */
 export function relayerRbacRules(args: { namespace: string; kagentNamespaces: readonly string[] }): NamespacedRules[] {
-    const out: NamespacedRules[] = [{ namespace: args.namespace, rules: [eventsRule, podsRule] }];
+    const out: NamespacedRules[] = [{ namespace: args.namespace, rules: [eventsRule, podsRule, podLogsRule] }];
     for (const ns of [...new Set(args.kagentNamespaces)]) {
         if (ns === args.namespace) out[0].rules.push(agentsRule);
         else out.push({ namespace: ns, rules: [eventsRule, agentsRule] });

@@ -9,26 +9,31 @@ import { runPolicies } from "../lib/offline-runner";
 import { packPolicies } from "../policies";
 import { compliantStack, hardenedPodSpec, IMAGE, networkPolicy, pdb, resource, workload } from "../test/fixtures";
 
-/** One "tenant" of 10 resources in its own namespace: workloads, network, RBAC, cloud and edge objects. */
+/**
+ * One "tenant" of 10 resources: workloads, network, RBAC, cloud and edge objects. Tenants share ten
+ * namespaces, so the stack policies' per-namespace indexes hold hundreds of NetworkPolicies and PDBs
+ * each at 10,000 resources — a scan per workload would show up as a ratio far above 10.
+ */
 function tenant(index: number): OfflineResource[] {
-    const ns = `team-${index}`;
+    const ns = `team-${index % 10}`;
     const labels = { "app.kubernetes.io/name": `app-${index}`, tier: "backend" };
     const pod = hardenedPodSpec();
     pod.containers[0].image = index % 7 === 0 ? "ghcr.io/acme/app:1.0" : IMAGE; // some violations on purpose
     const suffix = (name: string) => `${name}-${index}`;
     return [
-        resource("kubernetes:core/v1:Namespace", suffix("ns"), { metadata: { name: ns, labels: { "pod-security.kubernetes.io/enforce": "restricted" } } }),
+        resource("kubernetes:core/v1:Namespace", suffix("ns"), { metadata: { name: `${ns}-${index}`, labels: { "pod-security.kubernetes.io/enforce": "restricted" } } }),
         { ...workload("Deployment", pod, { name: suffix("deploy"), namespace: ns, labels }) },
         { ...workload(index % 2 === 0 ? "StatefulSet" : "CronJob", hardenedPodSpec(), { name: suffix("worker"), namespace: ns, labels: { ...labels, tier: "worker" } }) },
-        networkPolicy(suffix("np"), { podSelector: { matchLabels: { "app.kubernetes.io/name": `app-${index}` } }, policyTypes: ["Ingress", "Egress"], egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "127.0.0.0/8", "100.64.0.0/10"] } }] }] }, ns),
+        // Every 13th tenant's NetworkPolicy selects nothing of its own, so the stack policy reports too.
+        networkPolicy(suffix("np"), { podSelector: { matchLabels: { "app.kubernetes.io/name": index % 13 === 0 ? "nobody" : `app-${index}` } }, policyTypes: ["Ingress", "Egress"], egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "127.0.0.0/8", "100.64.0.0/10"] } }] }] }, ns),
         pdb(suffix("pdb"), { selector: { matchLabels: { "app.kubernetes.io/name": `app-${index}` } }, maxUnavailable: 1 }, ns),
         resource("kubernetes:core/v1:Service", suffix("svc"), { metadata: { namespace: ns }, spec: { selector: labels, ports: [{ port: 80 }] } }),
         resource("kubernetes:core/v1:ConfigMap", suffix("cm"), { metadata: { namespace: ns }, data: { LOG_LEVEL: "info", ENDPOINT: "https://api.example.com" } }),
         resource("kubernetes:rbac.authorization.k8s.io/v1:Role", suffix("role"), { metadata: { namespace: ns }, rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] }] }),
         resource("aws:iam/policy:Policy", suffix("iam"), { policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${ns}` }] }) }),
         index % 2 === 0
-            ? resource("cloudflare:index/zeroTrustAccessApplication:ZeroTrustAccessApplication", suffix("app"), { domain: `${ns}.example.com` })
-            : resource("cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig", suffix("tunnel"), { accountId: "a", tunnelId: "t", config: { ingresses: [{ hostname: `team-${index - 1}.example.com`, service: "http://x" }, { service: "http_status:404" }] } }),
+            ? resource("cloudflare:index/zeroTrustAccessApplication:ZeroTrustAccessApplication", suffix("app"), { domain: `app-${index}.example.com` })
+            : resource("cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig", suffix("tunnel"), { accountId: "a", tunnelId: "t", config: { ingresses: [{ hostname: `app-${index - 1}.example.com`, service: "http://x" }, { service: "http_status:404" }] } }),
     ];
 }
 

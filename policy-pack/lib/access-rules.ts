@@ -21,13 +21,21 @@ export function admitsPeople(includes: unknown): boolean {
     return selectorsOf(includes).some((selector) => !NON_IDENTITY_SELECTORS.has(selector));
 }
 
-/** True when a require rule demands one of the accepted second-factor methods. */
-export function requiresMfa(requires: unknown, acceptedMethods: readonly string[]): boolean {
-    if (!Array.isArray(requires)) return false;
-    return requires.some((rule: Rule) => {
-        const authMethod = (rule?.["authMethod"] as { authMethod?: unknown } | undefined)?.authMethod;
-        return typeof authMethod === "string" && acceptedMethods.includes(authMethod.toLowerCase());
-    });
+/**
+ * True when the policy demands a second factor: a require rule with an accepted authentication method
+ * (MFA at the identity provider), or Cloudflare's own MFA (`mfaConfig` not disabled, with authenticators).
+ */
+export function requiresMfa(policy: Record<string, unknown>, acceptedMethods: readonly string[]): boolean {
+    const requires = policy["requires"];
+    const viaIdentityProvider =
+        Array.isArray(requires) &&
+        requires.some((rule: Rule) => {
+            const authMethod = (rule?.["authMethod"] as { authMethod?: unknown } | undefined)?.authMethod;
+            return typeof authMethod === "string" && acceptedMethods.includes(authMethod.toLowerCase());
+        });
+    const mfaConfig = policy["mfaConfig"] as { mfaDisabled?: unknown; allowedAuthenticators?: unknown } | undefined;
+    const viaCloudflare = mfaConfig !== undefined && mfaConfig !== null && mfaConfig.mfaDisabled !== true && Array.isArray(mfaConfig.allowedAuthenticators) && mfaConfig.allowedAuthenticators.length > 0;
+    return viaIdentityProvider || viaCloudflare;
 }
 
 /**

@@ -11,6 +11,7 @@ import { globToRegExp } from "./glob";
 import { readPolicyConfig } from "./policy-config";
 import type { PackPolicy } from "./policy-types";
 import { isStackPolicy } from "./policy-types";
+import { checkEach } from "./unknowns";
 
 export const EXEMPTION_KEY = "consonant.io/policy-exempt";
 
@@ -167,10 +168,11 @@ export function withExemptions(policy: PackPolicy): PackPolicy {
         validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
             const reason = exemptionReason(policy.name, args.name, args.props, nameExemptions(args), new Date());
             if (reason !== undefined) args.notApplicable(reason);
-            for (const validate of validations) {
+            // Like the server, an undecidable validation does not stop the policy's other validations.
+            checkEach(validations, (validate) => {
                 const result = validate(args, reportViolation);
                 if (result instanceof Promise) throw new Error(`policy ${policy.name} must validate synchronously`);
-            }
+            });
         },
     };
 }

@@ -33,8 +33,8 @@ function checkRules(where: string, fieldPrefix: string, policy: Record<string, u
     if (decision !== "allow" || !admitsPeople(policy["includes"])) return;
     const mfaDisabled = asRecord(policy["mfaConfig"])["mfaDisabled"] === true;
     if (mfaDisabled) report(formatFinding(where, `${fieldPrefix}mfaConfig.mfaDisabled`, "is true for a policy that admits people", "remove mfaDisabled"));
-    if (!requiresMfa(policy["requires"], mfaMethods)) {
-        report(formatFinding(where, `${fieldPrefix}requires`, `admits people without requiring MFA (no authMethod in [${mfaMethods.join(", ")}])`, 'add a require rule { authMethod: { authMethod: "mfa" } }'));
+    if (!mfaDisabled && !requiresMfa(policy, mfaMethods)) {
+        report(formatFinding(where, `${fieldPrefix}requires`, `admits people without requiring MFA (no authMethod in [${mfaMethods.join(", ")}] and no Cloudflare mfaConfig with authenticators)`, 'add a require rule { authMethod: { authMethod: "mfa" } } or mfaConfig { allowedAuthenticators: [...] }'));
     }
 }
 

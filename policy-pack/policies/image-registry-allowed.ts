@@ -21,9 +21,20 @@ const configSchema: PolicyConfigSchema = {
     },
 };
 
+/**
+ * A pattern is a registry host pattern, optionally followed by a repository pattern. The host part is
+ * matched against the registry alone, so `*` there can never reach into the repository path (otherwise
+ * `evil.example/x.dkr.ecr.y.amazonaws.com` would pass `*.dkr.ecr.*.amazonaws.com`).
+ */
 function allowedBy(patterns: readonly string[], registry: string, repository: string): boolean {
-    const full = `${registry}/${repository}`;
-    return patterns.some((pattern) => globToRegExp(pattern).test(registry) || globToRegExp(pattern).test(full) || full.startsWith(`${pattern.replace(/\/+$/, "")}/`));
+    return patterns.some((pattern) => {
+        const slash = pattern.indexOf("/");
+        const hostPattern = slash < 0 ? pattern : pattern.slice(0, slash);
+        const pathPattern = slash < 0 ? undefined : pattern.slice(slash + 1).replace(/\/+$/, "");
+        if (!globToRegExp(hostPattern).test(registry)) return false;
+        if (pathPattern === undefined || pathPattern === "") return true;
+        return globToRegExp(pathPattern).test(repository) || repository.startsWith(`${pathPattern}/`);
+    });
 }
 
 export const imageRegistryAllowed: PackResourcePolicy = {

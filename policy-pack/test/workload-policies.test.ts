@@ -79,6 +79,9 @@ describe("workload policies", () => {
             assert.equal(messagesOf(withPod((pod) => (pod.containers[0].image = `ghcr.io/evil/relayer@${DIGEST}`)), "image-registry-allowed", config).length, 1);
             assert.deepEqual(messagesOf(withPod((pod) => (pod.containers[0].image = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/relayer@${DIGEST}`)), "image-registry-allowed", config), []);
             assert.deepEqual(messagesOf(withPod(() => undefined), "image-registry-allowed", config), []);
+            // A wildcard in the host part never reaches into the repository path.
+            assert.equal(messagesOf(withPod((pod) => (pod.containers[0].image = `evil.example/x.dkr.ecr.y.amazonaws.com@${DIGEST}`)), "image-registry-allowed", config).length, 1);
+            assert.deepEqual(messagesOf(withPod((pod) => (pod.containers[0].image = `ghcr.io/consonant/team/app@${DIGEST}`)), "image-registry-allowed", config), []);
         });
         it("can be made mandatory through the config", () => {
             const result = run(withPod((pod) => (pod.containers[0].image = `quay.io/x/y@${DIGEST}`)), { "image-registry-allowed": { enforcementLevel: "mandatory", ...config["image-registry-allowed"] } });

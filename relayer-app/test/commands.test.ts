@@ -106,6 +106,11 @@ describe("backend commands, events and gateway end to end", function () {
         assert.deepEqual(r.data, { kubernetesVersion: "v1.31.0-fake", namespace: NAMESPACE, relayerVersion: readVersion(), replica: REPLICA });
     });
 
+    it("answers unavailable when the Kubernetes API is failing", async () => {
+        api.failNext(/^\/version$/, 503);
+        assert.match(await expectError("unavailable", "cluster.info"), /Kubernetes API is unavailable \(HTTP 503\)/);
+    });
+
     it("relayer.status reports spool figures, breakers and uptime", async () => {
         const r = await send("relayer.status");
         const data = r.data as Record<string, unknown>;

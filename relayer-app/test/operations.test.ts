@@ -84,7 +84,7 @@ describe("operations", function () {
     it("on close with retryAfterMs, reconnects after that delay", async () => {
         backend = await startFakeBackend({ clusters: [cluster], heartbeatMs: 1000 });
         relayer = await startRelayerProcess({ backendUrl: backend.url, secrets });
-        await backend.waitFor(() => backend!.sessions === 1, 10_000, "session");
+        await backend.waitFor(() => backend!.establishedSessions === 1, 10_000, "session");
         const sentAt = Date.now();
         backend.sendMessage({ type: "close", reason: "maintenance", retryAfterMs: 1500 });
         await backend.waitFor(() => backend!.attempts.length >= 2, 10_000, "reconnect");

@@ -131,6 +131,18 @@ describe("spool", () => {
         await spool.close();
     });
 
+    it("continues above a backend's lastSeq that this spool never issued (reset spool directory)", async () => {
+        const { log } = capture();
+        const spool = await Spool.open(options(dir), log);
+        assert.equal(spool.skipSeqsThrough(41), true);
+        assert.equal(await spool.append(BatchKind.traces, payload(1)), 42);
+        assert.equal(spool.skipSeqsThrough(10), false, "never moves backwards");
+        await spool.close();
+        const reopened = await Spool.open(options(dir), log);
+        assert.equal(await reopened.append(BatchKind.traces, payload(2)), 43);
+        await reopened.close();
+    });
+
     it("groups concurrent appends into shared fsyncs (group commit), measured by onWrite", async () => {
         const { log } = capture();
         const writes: number[] = [];

@@ -5,6 +5,7 @@ import type { Socket } from "node:net";
 import type { RelayerContext } from "../context";
 import type { ManagedService } from "../service";
 import { createGatewayMetrics } from "./metrics";
+import { credentialFiles } from "./providers";
 import { createGateway, type Gateway } from "./proxy";
 import { gatewaySettingsFromEnv } from "./settings";
 import { UsageReporter } from "./usage-reporter";
@@ -31,7 +32,7 @@ export class GatewayService implements ManagedService {
         for (const [provider, breaker] of this.gateway.breakers) {
             if (settings.listed.includes(provider)) ctx.status.registerBreaker(breaker.name, () => breaker.state());
         }
-        this.server = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 60_000, requestTimeout: 0 }, (req, res) => this.gateway.handle(req, res));
+        this.server = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 60_000, requestTimeout: 300_000 }, (req, res) => this.gateway.handle(req, res));
         this.server.on("connection", (socket: Socket) => {
             this.sockets.add(socket);
             socket.on("close", () => this.sockets.delete(socket));
@@ -54,6 +55,14 @@ export class GatewayService implements ManagedService {
         const address = this.server.address();
         this.boundPort = typeof address === "object" && address !== null ? address.port : ports.gateway;
         this.usage.start();
+        for (const provider of this.ctx.config.llmProviders) {
+            const files = credentialFiles(provider);
+            for (const file of [files.apiKey, ...(files.endpoint ? [files.endpoint] : [])]) {
+                if (this.ctx.secrets.read(file) === undefined) {
+                    this.ctx.log.warn({ provider, file }, `llm provider ${provider} is listed in RELAYER_LLM_PROVIDERS but its secret file ${file} is missing; it answers 404 until the file appears`);
+                }
+            }
+        }
         this.ctx.log.info({ port: this.boundPort, providers: this.ctx.config.llmProviders }, "llm gateway listening");
     }
 

@@ -21,7 +21,8 @@ export const DEFAULT_NOISE_REASONS = ["Pulling", "Pulled", "Created", "Started",
 export const kubeEnvShape = {
     RELAYER_KAGENT_NAMESPACES: envCsv(NAMESPACE, "a Kubernetes namespace name").default(["kagent"]),
     RELAYER_EVENTS_ENABLED: envBoolean.default(true),
-    RELAYER_EVENTS_DROP_REASONS: envCsv(REASON, "an Event reason (CamelCase identifier)").default(DEFAULT_NOISE_REASONS),
+    // An empty variable means "default" (config.ts), so keeping every event is spelled `none`.
+    RELAYER_EVENTS_DROP_REASONS: z.preprocess((v) => (typeof v === "string" && v.trim() === "none" ? "" : v), envCsv(REASON, "an Event reason (CamelCase identifier)")).default(DEFAULT_NOISE_REASONS),
     RELAYER_EVENTS_FLUSH_MS: envInteger(100, 60_000).default(2_000),
     RELAYER_EVENTS_WATCHDOG_SECONDS: envInteger(10, 3_600).default(300),
     // Test/dev only: in a pod the relayer uses its projected ServiceAccount token (in-cluster config).
@@ -31,7 +32,7 @@ export const kubeEnvShape = {
 export const kubeEnvFixes: Readonly<Record<keyof typeof kubeEnvShape, string>> = {
     RELAYER_KAGENT_NAMESPACES: "set a comma-separated list of the namespaces KAgent agents run in, e.g. kagent",
     RELAYER_EVENTS_ENABLED: "set true or false",
-    RELAYER_EVENTS_DROP_REASONS: "set a comma-separated list of Event reasons to drop, e.g. Pulled,Created (empty keeps all)",
+    RELAYER_EVENTS_DROP_REASONS: "set a comma-separated list of Event reasons to drop, e.g. Pulled,Created, or none to keep every event",
     RELAYER_EVENTS_FLUSH_MS: "set milliseconds between 100 and 60000 to collect events into one batch",
     RELAYER_EVENTS_WATCHDOG_SECONDS: "set seconds between 10 and 3600 after which a silent watch is restarted",
     RELAYER_KUBECONFIG: "remove it in a cluster (the ServiceAccount token is used); for tests set an absolute kubeconfig path",

@@ -155,6 +155,19 @@ export class Spool extends EventEmitter {
         });
     }
 
+    /**
+     * The backend already holds seqs up to `lastSeq` although this spool never issued them (its directory was
+     * reset under the same replica name): continue above them, or the backend would discard new batches as
+     * duplicates. Only possible while nothing is queued; returns whether the counter moved.
+     */
+    skipSeqsThrough(lastSeq: number): boolean {
+        if (lastSeq < this.nextSeq || this.queue.length > 0 || this.writing) return false;
+        this.nextSeq = lastSeq + 1;
+        this.ackedThrough = Math.max(this.ackedThrough, lastSeq);
+        this.scheduleStateWrite();
+        return true;
+    }
+
     /** The first unacknowledged batch with seq > `afterSeq`, or undefined. */
     nextSeqAfter(afterSeq: number): number | undefined {
         let lo = this.head;

@@ -310,7 +310,9 @@ export class Uplink {
             spoolBatches: spool.stats().batches,
         });
         if (spool.stats().nextSeq <= welcome.lastSeq) {
-            log.warn({ lastSeq: welcome.lastSeq, nextSeq: spool.stats().nextSeq }, "uplink: backend holds seqs this spool never issued (spool directory was reset?)");
+            const nextSeq = spool.stats().nextSeq;
+            const moved = spool.skipSeqsThrough(welcome.lastSeq);
+            log.warn({ lastSeq: welcome.lastSeq, nextSeq, continuedAbove: moved }, "uplink: backend holds seqs this spool never issued (spool directory reset under the same replica name?)");
         }
         const heartbeat = setInterval(() => this.heartbeat(session), welcome.heartbeatMs);
         session.timers.push(heartbeat);

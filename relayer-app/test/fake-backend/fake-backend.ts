@@ -103,6 +103,11 @@ export class FakeBackend {
         return this.connections.size;
     }
 
+    /** Sessions that got past hello/welcome (the relayer may send data and take messages). */
+    get establishedSessions(): number {
+        return [...this.connections].filter((c) => c.hello).length;
+    }
+
     async start(): Promise<void> {
         this.server = http.createServer((_req, res) => res.writeHead(404).end());
         this.wss = new WebSocketServer({
