@@ -121,7 +121,9 @@ export const generalSettingsShape = {
     /** Create the relayer's NetworkPolicy (default deny + allow-list); required in production. */
     networkPolicyEnabled: configBoolean.default(true),
     /** CIDRs of the Kubernetes API endpoints (EKS: the VPC's control-plane ENI subnets), JSON array. */
-    apiServerCidrs: configJson(z.array(cidr, { error: "must be a JSON array of CIDRs" }).min(1, { error: "must list at least one CIDR" })).optional(),
+    // Declared with default [] in Pulumi.yaml (the CLI refuses a declared key without a default); the guardrail
+    // below requires at least one CIDR whenever the NetworkPolicy is on.
+    apiServerCidrs: configJson(z.array(cidr, { error: "must be a JSON array of CIDRs" })).default([]),
     /** Ports of the Kubernetes API endpoints, JSON array. */
     apiServerPorts: configJson(z.array(port, { error: "must be a JSON array of ports" }).min(1, { error: "must list at least one port" })).default([443, 6443]),
     /** Extra egress destinations `[{"cidr":"10.1.0.0/16","port":8443,"protocol":"TCP"}]`. */
@@ -234,7 +236,7 @@ export function generalGuardrails(s: GeneralSettings, ctx: GuardrailContext, sec
     if (s.autoscalingEnabled && s.autoscalingMaxReplicas < s.replicas) {
         add("autoscalingMaxReplicas", `(${s.autoscalingMaxReplicas}) is below replicas (${s.replicas}); the autoscaler minimum never drops below replicas`, generalSettingsFixes.autoscalingMaxReplicas);
     }
-    if (s.networkPolicyEnabled && s.apiServerCidrs === undefined) {
+    if (s.networkPolicyEnabled && s.apiServerCidrs.length === 0) {
         add("apiServerCidrs", "is required when networkPolicyEnabled is true (the relayer must reach the Kubernetes API, usually on private addresses)", generalSettingsFixes.apiServerCidrs);
     }
     if (s.kagentInvokeEgress && kagentControllerTarget(s.kagentUrl) === undefined) {

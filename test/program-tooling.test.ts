@@ -101,6 +101,30 @@ describe("tools/lib/stack-files", () => {
         assert.throws(() => readStackFiles("/nonexistent-dir", "dev"), /Pulumi\.yaml: file not found/);
     });
 
+    it("refuses what the Pulumi CLI refuses: a declared key without default left unset, a secret key in plain text", () => {
+        const project = `${PROJECT}  region:\n    type: string\n    description: No default, so required.\n  token:\n    type: string\n    secret: true\n    description: Secret.\n`;
+        assert.throws(
+            () => parseStackFiles(project, undefined, "dev"),
+            (e: Error) =>
+                e instanceof StackFileError &&
+                e.message ===
+                    "Pulumi.dev.yaml: Stack 'dev' is missing configuration values 'region', 'token' (declared in Pulumi.yaml without a default); fix: `pulumi config set region <value>`, `pulumi config set token <value>`",
+        );
+        assert.throws(
+            () => parseStackFiles(project, "config:\n  demo:region: eu-west-1\n  demo:token: plain\n", "dev"),
+            /^StackFileError: Pulumi\.dev\.yaml: configuration 'token' must be encrypted as declared secret in Pulumi\.yaml; fix: `pulumi config set --secret token <value>`$/,
+        );
+        const ok = parseStackFiles(project, "config:\n  demo:region: eu-west-1\n  demo:token:\n    secure: AAABAOpaque\n", "dev");
+        assert.deepStrictEqual(ok.secretKeys, ["token"]);
+    });
+
+    it("the committed Pulumi.yaml declares no key the CLI would demand from a stack that leaves it unset", () => {
+        // Only truly required settings may lack a default; every optional one is declared with default "".
+        const files = readStackFiles(REPO_ROOT, "dev");
+        const required = files.schema.filter((d) => d.default === undefined && d.value === undefined).map((d) => d.key);
+        assert.deepStrictEqual(required, ["clusterName", "kubeconfig", "kubeContext"]);
+    });
+
     it("reads the committed stacks", () => {
         assert.strictEqual(readStackFiles(REPO_ROOT, "dev").project, "consonant-relayer");
         assert.strictEqual(readStackFiles(REPO_ROOT, "prod").config.environment, "prod");

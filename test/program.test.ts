@@ -76,7 +76,7 @@ function commonChecks(label: string, getRun: () => ProgramRun) {
             const cfg = getRun().files.config;
             assert.strictEqual(provider.kubeconfig, cfg.kubeconfig);
             assert.strictEqual(provider.context, cfg.kubeContext);
-            assert.strictEqual(provider.clusterIdentifier, cfg.clusterIdentifier ?? cfg.clusterName);
+            assert.strictEqual(provider.clusterIdentifier, cfg.clusterIdentifier || cfg.clusterName, "an empty clusterIdentifier (its Pulumi.yaml default) means clusterName");
         });
 
         it("no input or output contains the text of an Output used in a string", () => {

@@ -32,8 +32,8 @@ const agreeing: ProjectConfigKey[] = [
     { key: "enabled", type: "boolean", default: false, description: "On or off." },
     { key: "namespaces", type: "array", default: ["kagent"], description: "Namespaces | with a pipe." },
     { key: "clusterName", type: "string", description: "Required <name>." },
-    { key: "backendUrl", type: "string", description: "Optional." },
-    { key: "apiKey", type: "string", secret: true, description: "A secret." },
+    { key: "backendUrl", type: "string", default: "", description: "Optional." },
+    { key: "apiKey", type: "string", default: "", description: "A secret." },
 ];
 
 describe("configuration reference", () => {
@@ -51,15 +51,28 @@ describe("configuration reference", () => {
     it("names every disagreement with its fix", () => {
         const schema = agreeing
             .filter((k) => k.key !== "enabled")
-            .map((k) => (k.key === "replicas" ? { ...k, default: 3 } : k.key === "backendUrl" ? { ...k, default: "wss://x", description: "" } : k.key === "apiKey" ? { ...k, default: "x" } : k))
-            .concat([{ key: "stale", type: "string", description: "Gone." }]);
-        assert.deepStrictEqual(configReferenceProblems(schema, [section]), [
+            .map((k) =>
+                k.key === "replicas"
+                    ? { ...k, default: 3 }
+                    : k.key === "backendUrl"
+                      ? { ...k, default: "wss://x", description: "" }
+                      : k.key === "apiKey"
+                        ? { ...k, secret: true }
+                        : k.key === "clusterName"
+                          ? { ...k, default: "" }
+                          : k,
+            )
+            .concat([{ key: "stale", type: "string", description: "Gone." }, { key: "zone", type: "string", description: "No default." }]);
+        const withZone = { ...section, shape: { ...section.shape, zone: z.string().optional() } };
+        assert.deepStrictEqual(configReferenceProblems(schema, [withZone]), [
             "'enabled' is validated in components/test.ts but not declared in Pulumi.yaml's config schema; fix: add it with type, default and description",
-            "'replicas' defaults to 1 in components/test.ts but to 3 in Pulumi.yaml; fix: make them equal",
+            "'replicas' defaults to 3 in Pulumi.yaml but to 1 in components/test.ts; fix: make them equal",
+            `'clusterName' is required in components/test.ts but Pulumi.yaml declares default ""; fix: remove the default so the Pulumi CLI asks for it too`,
             "'backendUrl' has no description in Pulumi.yaml; fix: add one",
-            "'backendUrl' has default wss://x in Pulumi.yaml but is optional in components/test.ts; fix: make them agree",
-            "'apiKey' is secret but has a default in Pulumi.yaml; fix: remove the default",
+            "'backendUrl' defaults to wss://x in Pulumi.yaml but is optional in components/test.ts; fix: make them equal",
+            `'apiKey' is declared secret in Pulumi.yaml but is given a default in components/test.ts; fix: drop \`secret: true\` and declare default: "" (the validator refuses a plain-text value)`,
             "'stale' is declared in Pulumi.yaml but no section validates it; fix: remove it from Pulumi.yaml or add it to a settings shape",
+            `'zone' is optional in components/test.ts but Pulumi.yaml declares no default, so the Pulumi CLI refuses every stack that does not set it; fix: declare default: "" (empty means not set)`,
         ]);
     });
 
@@ -69,7 +82,7 @@ describe("configuration reference", () => {
         assert.ok(md.includes('| `namespaces` | array | `["kagent"]` | Namespaces \\| with a pipe. |'));
         assert.ok(md.includes("| `clusterName` | string | **required** | Required &lt;name&gt;. |"));
         assert.ok(md.includes("| `backendUrl` | string | (unset) | Optional. |"));
-        assert.ok(md.includes("| `apiKey` | string | secret: `pulumi config set --secret` | A secret. |"));
+        assert.ok(md.includes("| `apiKey` | string | (unset) | A secret. |"), "an empty Pulumi.yaml default reads as unset");
     });
 
     it("replaces only the generated block of the README, and refuses a README without markers", () => {

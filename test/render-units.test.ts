@@ -32,11 +32,11 @@ function resource(type: string, name: string, inputs: Record<string, unknown>, e
 
 describe("offline render: command line", () => {
     it("defaults to the dev stack", () => {
-        assert.deepStrictEqual(parseRenderArgs([]), { stack: "dev", configOverrides: {}, help: false });
+        assert.deepStrictEqual(parseRenderArgs([]), { stack: "dev", configOverrides: {}, secretConfigOverrides: {}, help: false });
     });
     it("reads --stack, --out, --policy-config and repeated --config overrides (both spellings)", () => {
         const o = parseRenderArgs(["--stack", "prod", "--out=/tmp/x", "--policy-config", "p.json", "-c", "replicas=3", "--config=a=b=c"]);
-        assert.deepStrictEqual(o, { stack: "prod", outDir: "/tmp/x", policyConfig: "p.json", configOverrides: { replicas: "3", a: "b=c" }, help: false });
+        assert.deepStrictEqual(o, { stack: "prod", outDir: "/tmp/x", policyConfig: "p.json", configOverrides: { replicas: "3", a: "b=c" }, secretConfigOverrides: {}, help: false });
     });
     it("refuses unknown arguments, missing values and overrides without '=' with the fix", () => {
         assert.throws(() => parseRenderArgs(["--stak", "prod"]), (e: Error) => e instanceof RenderUsageError && /unknown argument '--stak'; fix: run `npm run render -- --help`/.test(e.message));
@@ -62,6 +62,13 @@ describe("offline render: --config overrides", () => {
             values: { replicas: "3", llmAnthropicApiKey: "x" },
             secretKeys: ["llmAnthropicApiKey"],
         });
+    });
+    it("keep --secret-config values secret whatever Pulumi.yaml declares", () => {
+        assert.deepStrictEqual(configOverridesFor(files, { replicas: "3" }, { "consonant-relayer:llmOpenaiApiKey": "y" }), {
+            values: { replicas: "3", llmOpenaiApiKey: "y" },
+            secretKeys: ["llmOpenaiApiKey"],
+        });
+        assert.deepStrictEqual(parseRenderArgs(["--secret-config", "llmOpenaiApiKey=y"]).secretConfigOverrides, { llmOpenaiApiKey: "y" });
     });
 });
 

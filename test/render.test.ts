@@ -58,8 +58,8 @@ const canary = (stack: string, key: string) => `canary-${stack}-${key}-must-neve
 
 /**
  * Secrets flowing through the program: the committed `secure:` keys (if any) and an LLM API key set as secret
- * config (keys declared `secret: true` in Pulumi.yaml stay secret when overridden, as with the Pulumi CLI), with
- * the provider enabled so the key is written to the stack's secret store.
+ * config (`--secret-config`, as `pulumi config set --secret` would store it), with the provider enabled so the key
+ * is written to the stack's secret store.
  */
 function canaryArgs(stack: string): string[] {
     const files = readStackFiles(root, stack);
@@ -69,7 +69,7 @@ function canaryArgs(stack: string): string[] {
     return [
         "--config", `llmProviders=${JSON.stringify([...providers])}`,
         "--config", `llmKeySources=${JSON.stringify(sources)}`,
-        ...[...secretKeys].flatMap((k) => ["--config", `${k}=${canary(stack, k)}`]),
+        ...[...secretKeys].flatMap((k) => ["--secret-config", `${k}=${canary(stack, k)}`]),
     ];
 }
 
@@ -197,14 +197,17 @@ describe("offline render: failures an operator can cause", function () {
         assert.ok(report.violations.some((v: { policyName: string; enforcementLevel: string }) => v.policyName === "image-pinned-by-digest" && v.enforcementLevel === "advisory"));
     });
 
-    it("an invalid policy config, an unknown stack and a bad argument exit 2 naming the fix", async () => {
+    it("an invalid policy config, an unknown stack and a bad argument exit 2 naming the fix (--help exits 0)", async () => {
         const config = path.join(tmp, "bad-policy-config.json");
         fs.writeFileSync(config, JSON.stringify({ "no-such-policy": "mandatory" }));
-        const [badPolicy, badStack, badArg] = await Promise.all([
+        const [badPolicy, badStack, badArg, help] = await Promise.all([
             render("bad-policy", ["--stack", "dev", "--policy-config", config]),
             render("bad-stack", ["--stack", "staging-eu"]),
             render("bad-arg", ["--stak", "dev"]),
+            render("help", ["--help"]),
         ]);
+        assert.strictEqual(help.code, EXIT.ok);
+        assert.match(help.stdout, /^usage: npm run render -- /);
         assert.strictEqual(badPolicy.code, EXIT.invalidInput);
         assert.match(badPolicy.stderr, /"no-such-policy" is not a policy of this pack/);
         assert.strictEqual(badStack.code, EXIT.invalidInput);

@@ -40,7 +40,7 @@ describe("secrets settings", () => {
         assert.equal(s.externalSecretsServiceAccount, "external-secrets");
         assert.deepEqual(s.llmProviders, []);
         assert.equal(s.vaultTokenTtlSeconds, 3600);
-        assert.equal(s.awsRecoveryWindowDays, undefined, "resolved per stack: see resolveRecoveryWindowDays");
+        assert.equal(s.awsRecoveryWindowDays, 30);
         assert.equal(errorsFor({}), "");
     });
 
@@ -230,11 +230,14 @@ describe("secrets settings", () => {
         assert.deepEqual(awsOptions.aws?.identity, { kind: "pod-identity", clusterName: "eks-prod" });
     });
 
-    it("keeps deleted secrets recoverable for 30 days in production and 7 elsewhere, unless configured", () => {
+    // Pulumi.yaml must give every optional key a default (the CLI refuses a stack that leaves a declared key
+    // without one unset), so the window is 30 days everywhere unless a stack sets a shorter one (7 for dev).
+    it("keeps deleted secrets recoverable for 30 days unless the stack configures another window", () => {
         const window = (raw: RawConfig, productionLike: boolean) =>
             storeOptionsFromSettings({ ...secretsSettingsSchema.parse(raw), stack: productionLike ? "prod" : "staging", productionLike }).aws?.recoveryWindowDays;
         assert.equal(window(awsBase, true), 30);
-        assert.equal(window(awsBase, false), 7);
+        assert.equal(window(awsBase, false), 30);
+        assert.equal(window({ ...awsBase, awsRecoveryWindowDays: "7" }, false), 7);
         assert.equal(window({ ...awsBase, awsRecoveryWindowDays: "14" }, true), 14);
         assert.equal(window({ ...awsBase, awsRecoveryWindowDays: "0" }, false), 0);
     });

@@ -73,7 +73,7 @@ async function render(options: RenderOptions): Promise<number> {
         );
     }
     const committed = readStackFiles(repoRoot, options.stack);
-    const overrides = configOverridesFor(committed, options.configOverrides);
+    const overrides = configOverridesFor(committed, options.configOverrides, options.secretConfigOverrides);
     const files = withConfigOverrides(committed, overrides.values, overrides.secretKeys);
     const policyConfig = options.policyConfig ? loadPolicyConfigFile(options.policyConfig) : {};
     const facts: NoticeFacts = { project: files.project, stack: files.stack };

@@ -168,7 +168,7 @@ export const secretsSettingsShape = {
     /** AWS: EKS cluster name (Pod Identity association). */
     awsEksClusterName: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, { error: "must be an EKS cluster name" }).optional(),
     /** AWS: days Secrets Manager keeps a deleted secret recoverable (0 = delete at once, else 7-30); default 30 on production-like stacks, 7 otherwise. */
-    awsRecoveryWindowDays: configInteger.pipe(z.number().refine((d) => d === 0 || (d >= 7 && d <= 30), { error: "must be 0 or between 7 and 30" })).optional(),
+    awsRecoveryWindowDays: configInteger.pipe(z.number().refine((d) => d === 0 || (d >= 7 && d <= 30), { error: "must be 0 or between 7 and 30" })).default(30),
     /** AWS: days before a scheduled KMS key deletion happens (7-30). */
     awsKmsDeletionWindowDays: configInteger.pipe(z.number().min(7, { error: "must be between 7 and 30" }).max(30, { error: "must be between 7 and 30" })).default(30),
     /** AWS: automatic KMS key rotation period in days (90-2560). */
@@ -219,10 +219,6 @@ export const secretsSettingsFixes: Readonly<Record<string, string>> = {
     awsKmsRotationDays: "run `pulumi config set awsKmsRotationDays 365`",
 };
 
-/** Days a deleted secret stays recoverable: as configured, else 30 on production-like stacks and 7 elsewhere. */
-export function resolveRecoveryWindowDays(settings: Pick<SecretsSettings, "awsRecoveryWindowDays">, productionLike: boolean): number {
-    return settings.awsRecoveryWindowDays ?? (productionLike ? 30 : 7);
-}
 
 /** The store prefix actually used: the configured one, or `consonant/<stack>` (stack name made path-safe). */
 export function resolveSecretsPrefix(settings: Pick<SecretsSettings, "secretsPrefix">, stack: string): string {

@@ -1,6 +1,6 @@
 // Typed options of the secret store, derived purely from the validated settings section. index.ts hands these to
 // SecretStore together with the Outputs only it has (providers, namespace, secret config values, edge tokens).
-import { LlmKeySource, LlmProvider, resolveRecoveryWindowDays, resolveSecretsPrefix, SecretsMode, SecretsSettings } from "./settings";
+import { LlmKeySource, LlmProvider, resolveSecretsPrefix, SecretsMode, SecretsSettings } from "./settings";
 
 /** Vault mode: KV v2 mount, policy, Kubernetes auth backend and the role External Secrets logs in with. */
 export interface VaultStoreOptions {
@@ -109,7 +109,7 @@ export function storeOptionsFromSettings(s: SecretsSettings & { stack: string; p
                       oidcProviderArn: required(s.awsOidcProviderArn, "awsOidcProviderArn"),
                       oidcIssuer: required(s.awsOidcIssuer, "awsOidcIssuer"),
                   },
-            recoveryWindowDays: resolveRecoveryWindowDays(s, s.productionLike),
+            recoveryWindowDays: s.awsRecoveryWindowDays,
             kmsDeletionWindowDays: s.awsKmsDeletionWindowDays,
             kmsRotationDays: s.awsKmsRotationDays,
         };

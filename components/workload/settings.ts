@@ -81,7 +81,7 @@ export function workloadSettingsFromConfig(cfg: StackConfig, buildContext: strin
             controller: cfg.kagentInvokeEgress ? kagentControllerTarget(cfg.kagentUrl) : undefined,
         },
         networkPolicy: cfg.networkPolicyEnabled
-            ? { apiServerCidrs: cfg.apiServerCidrs ?? [], apiServerPorts: cfg.apiServerPorts, extraEgress: cfg.extraEgress }
+            ? { apiServerCidrs: cfg.apiServerCidrs, apiServerPorts: cfg.apiServerPorts, extraEgress: cfg.extraEgress }
             : undefined,
         monitoring: cfg.monitoringEnabled ? { namespace: cfg.monitoringNamespace, labels: cfg.monitoringLabels } : undefined,
         serviceMesh: cfg.serviceMesh,

@@ -31,11 +31,11 @@ function checkRules(where: string, fieldPrefix: string, policy: Record<string, u
         if (selectorsOf(policy[field]).includes("everyone")) report(formatFinding(where, `${fieldPrefix}${field}`, "contains `everyone`, admitting anyone on the internet", "include specific email domains, groups or service tokens"));
     }
     if (decision !== "allow" || !admitsPeople(policy["includes"])) return;
-    const mfaDisabled = asRecord(policy["mfaConfig"])["mfaDisabled"] === true;
-    if (mfaDisabled) report(formatFinding(where, `${fieldPrefix}mfaConfig.mfaDisabled`, "is true for a policy that admits people", "remove mfaDisabled"));
-    if (!mfaDisabled && !requiresMfa(policy, mfaMethods)) {
-        report(formatFinding(where, `${fieldPrefix}requires`, `admits people without requiring MFA (no authMethod in [${mfaMethods.join(", ")}] and no Cloudflare mfaConfig with authenticators)`, 'add a require rule { authMethod: { authMethod: "mfa" } } or mfaConfig { allowedAuthenticators: [...] }'));
-    }
+    if (requiresMfa(policy, mfaMethods)) return;
+    const disabled = asRecord(policy["mfaConfig"])["mfaDisabled"] === true;
+    report(formatFinding(where, disabled ? `${fieldPrefix}mfaConfig.mfaDisabled` : `${fieldPrefix}requires`,
+        `admits people without MFA: no require rule with authMethod in [${mfaMethods.join(", ")}]${disabled ? " and Cloudflare MFA is disabled" : " and no Cloudflare mfaConfig with authenticators"}`,
+        'add a require rule { authMethod: { authMethod: "mfa" } }, or mfaConfig { allowedAuthenticators: [...] } without mfaDisabled'));
 }
 
 export const cloudflareAccessPolicy: PackResourcePolicy = {

@@ -40,8 +40,8 @@ import { vaultKubernetesRoleBound } from "./vault-kubernetes-role-bound";
 import { vaultPolicyLeastPrivilege } from "./vault-policy-least-privilege";
 import { workloadMinReplicas } from "./workload-min-replicas";
 
-/** The policies as written, before exemption handling: for tests that target one policy's logic. */
-export const basePolicies: readonly PackPolicy[] = [
+/** The policies as written, before exemption handling. */
+const basePolicies: readonly PackPolicy[] = [
     // Workloads
     imagePinnedByDigest,
     imageNoLatestTag,

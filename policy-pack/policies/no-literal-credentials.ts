@@ -83,6 +83,15 @@ export const noLiteralCredentials: PackResourcePolicy = {
             () => {
                 if (kind === "ConfigMap" || kind === "ConfigMapPatch") scanMap(scan, "data", args.props["data"]);
             },
+            () => {
+                // An ExternalSecret's template is rendered into the Secret: a literal there bypasses the store.
+                if (args.type.startsWith("kubernetes:external-secrets.io/") && (kind === "ExternalSecret" || kind === "ClusterExternalSecret")) {
+                    const spec = asRecord(args.props["spec"]);
+                    const target = asRecord((kind === "ClusterExternalSecret" ? asRecord(spec["externalSecretSpec"]) : spec)["target"]);
+                    const prefix = kind === "ClusterExternalSecret" ? "spec.externalSecretSpec.target.template.data" : "spec.target.template.data";
+                    scanMap(scan, prefix, asRecord(target["template"])["data"]);
+                }
+            },
             () => scanWorkload(args, scan),
         );
     },

@@ -76,13 +76,14 @@ describe("Cloudflare policies", () => {
     it("cloudflare-access-policy: MFA for people, service tokens need none", () => {
         assert.deepEqual(messagesOf([resource(ACCESS, "humans", humans)], "cloudflare-access-policy"), []);
         assert.deepEqual(messagesOf([resource(ACCESS, "relayers", { accountId: "a", name: "relayers", decision: "non_identity", includes: [{ serviceToken: { tokenId: "t" } }] })], "cloudflare-access-policy"), []);
-        assert.match(messagesOf([resource(ACCESS, "humans", { ...humans, requires: [] })], "cloudflare-access-policy")[0], /admits people without requiring MFA/);
+        assert.match(messagesOf([resource(ACCESS, "humans", { ...humans, requires: [] })], "cloudflare-access-policy")[0], /admits people without MFA/);
         assert.equal(messagesOf([resource(ACCESS, "humans", humans)], "cloudflare-access-policy", { "cloudflare-access-policy": { mfaMethods: ["hwk"] } }).length, 1);
         // Cloudflare's own (independent) MFA counts too, unless disabled or without authenticators.
         const independent = { ...humans, requires: undefined, mfaConfig: { mfaDisabled: false, allowedAuthenticators: ["totp", "security_key"] } };
         assert.deepEqual(messagesOf([resource(ACCESS, "humans", independent)], "cloudflare-access-policy"), []);
-        assert.match(messagesOf([resource(ACCESS, "humans", { ...independent, mfaConfig: { mfaDisabled: true } })], "cloudflare-access-policy")[0], /mfaDisabled\): is true/);
+        assert.match(messagesOf([resource(ACCESS, "humans", { ...independent, mfaConfig: { mfaDisabled: true } })], "cloudflare-access-policy")[0], /mfaConfig\.mfaDisabled\): admits people without MFA/);
         assert.equal(messagesOf([resource(ACCESS, "humans", { ...independent, mfaConfig: { allowedAuthenticators: [] } })], "cloudflare-access-policy").length, 1);
+        assert.deepEqual(messagesOf([resource(ACCESS, "humans", { ...humans, mfaConfig: { mfaDisabled: true } })], "cloudflare-access-policy"), [], "MFA at the identity provider still applies");
     });
     it("cloudflare-access-policy: rejects everyone, bypass and inline application policies without MFA", () => {
         assert.match(messagesOf([resource(ACCESS, "all", { ...humans, includes: [{ everyone: {} }] })], "cloudflare-access-policy")[0], /contains `everyone`/);

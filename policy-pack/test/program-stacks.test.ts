@@ -2,13 +2,24 @@
 // repository root), must pass every mandatory policy; a deliberately broken copy of the prod workload
 // must fail exactly the policies its defects violate.
 import { strict as assert } from "assert";
-import type { RecordedResource } from "../../tools/lib/mock-runtime";
-import { runProgram } from "../../test/helpers/program";
+import { installMocks, RecordedResource, settleRegistrations } from "../../tools/lib/mock-runtime";
+import { runProgram, stackFiles } from "../../test/helpers/program";
 import { OfflineResource, PolicyRunResult, runPolicies } from "../lib/offline-runner";
 import type { Json } from "./fixtures";
 
 function toOffline(recorded: readonly RecordedResource[]): OfflineResource[] {
     return recorded.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: structuredClone(r.inputs), parent: r.parent, dependencies: r.dependencies, provider: r.provider }));
+}
+
+/** A `pulumi preview`-like evaluation: unknown inputs keep the engine's sentinel, as the policy server sees them. */
+async function previewProgram(stack: string, overrides?: Record<string, string>): Promise<OfflineResource[]> {
+    const files = stackFiles(stack, { overrides });
+    const recorder = await installMocks({ project: files.project, stack, preview: true, config: files, keepUnknowns: true });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- index.ts is loaded after the mocks, as Pulumi does
+    const main = require("../../index") as () => Promise<unknown>;
+    await main();
+    await settleRegistrations();
+    return toOffline(recorder.resources);
 }
 
 const mandatory = (result: PolicyRunResult) => result.violations.filter((v) => v.enforcementLevel === "mandatory");
@@ -31,6 +42,20 @@ describe("the program's own stacks", function () {
             assert.ok(stacks[stack].some((r) => r.type === "kubernetes:apps/v1:Deployment"), "the stack has a workload to check");
         });
     }
+
+    it("prod during preview (unknown inputs kept as the engine's sentinel): no mandatory violation", async () => {
+        const resources = await previewProgram("prod");
+        const result = runPolicies(resources);
+        assert.deepEqual(mandatory(result), [], describeAll(result));
+        assert.ok(JSON.stringify(resources).includes("04da6b54-80e4-46f7-96ec-b56ff0331ba9"), "the preview has unknown inputs to judge");
+    });
+
+    it("prod with Cloudflare-enforced MFA for people passes the Access policy", async () => {
+        const resources = await previewProgram("prod", { cloudflareHumanMfa: "cloudflare", cloudflareMfaAuthenticators: '["security_key"]' });
+        const result = runPolicies(resources);
+        assert.ok(resources.some((r) => r.type === "cloudflare:index/zeroTrustAccessPolicy:ZeroTrustAccessPolicy" && (r.props as Json).mfaConfig), "the people policy uses mfaConfig");
+        assert.deepEqual(mandatory(result), [], describeAll(result));
+    });
 
     it("prod: the stack policies really see the workload (NetworkPolicy, PDB and Access coverage exercised)", () => {
         const types = new Set(stacks["prod"].map((r) => r.type));

@@ -96,6 +96,12 @@ describe("secrets hygiene", () => {
         assert.match(all, /container 'relayer' \(spec\.template\.spec\.containers\[0\]\.env\[0\] \(ANTHROPIC_API_KEY\)\.value\)/);
         for (const value of Object.values(fake)) assert.ok(!all.includes(value), "a message echoed the secret value");
     });
+    it("no-literal-credentials: ExternalSecret templates may reference store values, not embed literals", () => {
+        const externalSecret = (data: object) => [resource("kubernetes:external-secrets.io/v1:ExternalSecret", "es", { spec: { secretStoreRef: { name: "vault", kind: "ClusterSecretStore" }, target: { name: "relayer", template: { data } }, data: [] } })];
+        assert.deepEqual(messagesOf(externalSecret({ "llm-anthropic-api-key": "{{ .apiKey }}" }), "no-literal-credentials"), []);
+        assert.match(messagesOf(externalSecret({ "llm-anthropic-api-key": fake.anthropic }), "no-literal-credentials")[0], /ExternalSecret 'es' \(spec\.target\.template\.data\["llm-anthropic-api-key"\]\): holds a literal Anthropic API key/);
+        assert.equal(messagesOf(externalSecret({ "db_password": fake.random }), "no-literal-credentials").length, 1);
+    });
     it("no-literal-credentials: the entropy knobs decide about values under secret-sounding keys", () => {
         const stack = withEnv([{ name: "DB_PASSWORD", value: fake.random }]);
         assert.equal(messagesOf(stack, "no-literal-credentials").length, 1);

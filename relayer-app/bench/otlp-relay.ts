@@ -29,6 +29,16 @@ async function getText(port: number, path: string): Promise<string> {
     return (await httpGet(port, path)).body;
 }
 
+/** Upper bound of the histogram bucket holding the p-th percentile (prom-client bucket lines). */
+function bucketPercentile(text: string, name: string, p: number): number {
+    const buckets = text
+        .split("\n")
+        .filter((l) => l.startsWith(`${name}_bucket{le="`) && !l.includes('le="+Inf"'))
+        .map((l) => ({ le: Number(/le="([^"]+)"/.exec(l)![1]), count: Number(l.split(" ")[1]) }));
+    const total = metric(text, `${name}_count`);
+    return buckets.find((b) => b.count >= (p / 100) * total)?.le ?? Infinity;
+}
+
 function metric(text: string, name: string): number {
     const line = text.split("\n").find((l) => l.startsWith(`${name} `));
     return line ? Number(line.split(" ")[1]) : NaN;
@@ -98,7 +108,8 @@ async function benchPolicy(policy: "always" | "interval"): Promise<void> {
         const syncSum = metric(metrics, "relayer_spool_background_sync_seconds_sum");
         const received = metric(metrics, 'relayer_otlp_requests_received_total{signal="traces",transport="grpc"}');
         console.log(
-            `  spool writes (group commit${policy === "always" ? " incl. fdatasync" : ""}): ${fmt(writes)} for ${fmt(received)} requests, mean ${fmt((writeSum / writes) * 1000, 3)} ms each` +
+            `  spool writes (group commit${policy === "always" ? " incl. fdatasync" : ""}): ${fmt(writes)} for ${fmt(received)} requests, mean ${fmt((writeSum / writes) * 1000, 3)} ms, ` +
+                `p99 <= ${fmt(bucketPercentile(metrics, "relayer_spool_write_seconds", 99) * 1000, 1)} ms` +
                 (policy === "interval" ? `; background fdatasync rounds: ${fmt(syncs)}, mean ${fmt((syncSum / syncs) * 1000, 3)} ms` : ""),
         );
         // Everything accepted must reach the backend.

@@ -4,6 +4,7 @@
 // line of every command, and that every API request the relayer made is in its RBAC contract.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
 import http from "node:http";
 import { relayerApiCalls, apiCallOfRequest } from "../src/kube/api-calls";
 import { readVersion } from "../src/version";
@@ -11,6 +12,7 @@ import { startFakeBackend, testCluster, type FakeBackend } from "./fake-backend/
 import { startFakeKagent, type FakeKagent } from "./fakes/fake-kagent";
 import { startFakeKubeApi, type FakeKubeApi } from "./fakes/fake-kube-api";
 import { startFakeUpstream, type FakeUpstream } from "./fakes/fake-llm-upstream";
+import { makeTestTls } from "./fakes/test-tls";
 import { registerTestSecret, startRelayerProcess, tempDir, type RelayerProcess } from "./harness/relayer-process";
 
 const NAMESPACE = "consonant-system"; // the harness's RELAYER_NAMESPACE
@@ -26,6 +28,8 @@ describe("backend commands, events and gateway end to end", function () {
     let backend: FakeBackend;
     let upstream: FakeUpstream;
     let relayer: RelayerProcess;
+    /** Kubeconfig and test certificate; removed at the end. */
+    let scratchDir = "";
     const prompt = `agent-prompt-${randomBytes(6).toString("hex")}`;
     const openaiKey = `fake-relayer-openai-key-${randomBytes(8).toString("hex")}`;
     // Built at runtime: credential-shaped text in a pod's log that pods.logs must redact.
@@ -43,7 +47,10 @@ describe("backend commands, events and gateway end to end", function () {
     before(async () => {
         api = await startFakeKubeApi();
         kagent = await startFakeKagent();
-        upstream = await startFakeUpstream();
+        // The provider is reached over HTTPS, like the real APIs; the relayer trusts the test CA via NODE_EXTRA_CA_CERTS.
+        scratchDir = tempDir("commands");
+        const tls = makeTestTls(scratchDir);
+        upstream = await startFakeUpstream({ tls });
         registerTestSecret(prompt);
         registerTestSecret(upstream.completionMarker);
         const cluster = testCluster();
@@ -77,7 +84,7 @@ describe("backend commands, events and gateway end to end", function () {
             replica: REPLICA,
             secrets: { "cluster-id": cluster.id, "cluster-token": cluster.token, "llm-openai-api-key": openaiKey },
             env: {
-                RELAYER_KUBECONFIG: api.writeKubeconfig(tempDir("kubeconfig")),
+                RELAYER_KUBECONFIG: api.writeKubeconfig(scratchDir),
                 RELAYER_KAGENT_URL: kagent.url,
                 RELAYER_KAGENT_NAMESPACES: KAGENT_NAMESPACES.join(","),
                 RELAYER_COMMAND_CONCURRENCY: "2",
@@ -86,6 +93,7 @@ describe("backend commands, events and gateway end to end", function () {
                 RELAYER_EVENTS_FLUSH_MS: "200",
                 RELAYER_LLM_PROVIDERS: "openai",
                 RELAYER_LLM_OPENAI_BASE_URL: upstream.baseUrl("openai"),
+                NODE_EXTRA_CA_CERTS: tls.certPath,
             },
         });
         // Commands are valid only after welcome, which the backend sends in answer to hello on the same socket.
@@ -99,6 +107,7 @@ describe("backend commands, events and gateway end to end", function () {
         await kagent?.stop();
         await api?.stop();
         await upstream?.stop();
+        if (scratchDir) fs.rmSync(scratchDir, { recursive: true, force: true });
     });
 
     it("cluster.info reports the API server version, namespace, relayer version and replica", async () => {
@@ -232,7 +241,7 @@ describe("backend commands, events and gateway end to end", function () {
         assert.equal(new Set(uids).size, uids.length, "no duplicates");
     });
 
-    it("relays LLM calls through the gateway port and reports usage to the backend", async () => {
+    it("relays LLM calls through the gateway port to an HTTPS provider and reports usage to the backend", async () => {
         const reply = await new Promise<{ status: number; body: string }>((resolve, reject) => {
             const req = http.request({ host: "127.0.0.1", port: relayer.ports.gateway, path: "/openai/v1/chat/completions", method: "POST", headers: { "content-type": "application/json", authorization: "Bearer agent-has-no-key" } }, (res) => {
                 let body = "";

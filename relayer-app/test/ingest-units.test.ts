@@ -1,5 +1,12 @@
 // OTLP/JSON → protobuf (hex ids, 64-bit integers as strings) and the structural protobuf check.
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import pino from "pino";
+import { Intake } from "../src/ingest/intake";
+import { createMetrics } from "../src/metrics";
+import { Spool } from "../src/spool/spool";
 import { otlpJsonToProtobuf, JsonPayloadError } from "../src/ingest/json-to-protobuf";
 import { OTLP_SIGNALS } from "../src/ingest/otlp-signals";
 import { protobufProblem } from "../src/ingest/validate-protobuf";
@@ -64,5 +71,27 @@ describe("ingest units", () => {
         assert.match(protobufProblem(good.subarray(0, good.length - 1))!, /truncated|not a valid/);
         assert.match(protobufProblem(Buffer.from([0x08, 0x01]))!, /wire type 0/);
         assert.match(protobufProblem(Buffer.from([0x00]))!, /field number 0/);
+    });
+
+    it("answers overloaded (429/UNAVAILABLE upstream) when too many bytes wait for the spool, and counts it", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "intake-test-"));
+        const log = pino({ level: "silent" });
+        const spool = await Spool.open({ dir, maxBytes: 64 * 1024 * 1024, segmentBytes: 1024 * 1024, fsync: "always" }, log);
+        const metrics = createMetrics();
+        const intake = new Intake(spool, metrics, log, 1024 * 1024);
+        try {
+            const outcomes = await Promise.all(Array.from({ length: 20 }, () => intake.accept(traces, "http", Buffer.alloc(200 * 1024))));
+            const accepted = outcomes.filter((o) => o.status === "accepted").length;
+            const overloaded = outcomes.filter((o) => o.status === "overloaded");
+            assert.ok(accepted >= 1 && overloaded.length >= 1, `${accepted} accepted, ${overloaded.length} overloaded`);
+            assert.ok(overloaded.every((o) => o.status === "overloaded" && o.retryAfterSeconds > 0));
+            assert.equal(spool.stats().batches, accepted, "only accepted requests are in the spool");
+            const text = await metrics.registry.metrics();
+            assert.match(text, new RegExp(`relayer_otlp_requests_rejected_total\\{signal="traces",transport="http",reason="overloaded"\\} ${overloaded.length}`));
+            assert.equal((await intake.accept(traces, "http", Buffer.alloc(1024))).status, "accepted", "accepts again once the backlog is written");
+        } finally {
+            await spool.close();
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });

@@ -3,8 +3,10 @@
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as http from "node:http";
 import * as path from "node:path";
 import { startFakeBackend, testCluster, type FakeBackend } from "./fake-backend/fake-backend";
+import { spansOf } from "./fake-backend/otlp-decode";
 import { postOtlp, traceRequest } from "./harness/otlp-client";
 import { APP_DIR, ensureBuilt, freePort, httpGet as get, httpStatus, startRelayerProcess, type RelayerProcess } from "./harness/relayer-process";
 
@@ -134,6 +136,32 @@ describe("operations", function () {
         assert.equal(await relayer.wait(), 0);
         assert.equal(backend.lastSeq(relayer.options.replica), 5);
         assert.ok(relayer.logs().some((l) => l.msg === "stopped; spool drained"));
+    });
+
+    it("SIGTERM lets a request that is in flight finish and relays it", async () => {
+        backend = await startFakeBackend({ clusters: [cluster], heartbeatMs: 1000 });
+        relayer = await startRelayerProcess({ backendUrl: backend.url, secrets, env: { RELAYER_DRAIN_SECONDS: "10" } });
+        const { body, spanIds } = traceRequest(50);
+        // Send the headers and half the body, SIGTERM the relayer, then send the rest.
+        const answer = new Promise<number>((resolve) => {
+            const request = http.request(
+                { host: "127.0.0.1", port: relayer!.ports.http, path: "/v1/traces", method: "POST", headers: { "Content-Type": "application/x-protobuf", "Content-Length": String(body.length) } },
+                (response) => {
+                    response.resume();
+                    resolve(response.statusCode ?? 0);
+                },
+            );
+            request.on("error", () => resolve(-1));
+            request.write(body.subarray(0, 100));
+            setTimeout(() => {
+                relayer!.child.kill("SIGTERM");
+                setTimeout(() => request.end(body.subarray(100)), 500);
+            }, 200);
+        });
+        assert.equal(await answer, 200);
+        assert.equal(await relayer.wait(), 0);
+        const held = new Set(spansOf(backend.received(relayer.options.replica)).map((s) => s.spanId));
+        assert.ok(spanIds.every((id) => held.has(id)), "the in-flight request's spans were relayed during the drain");
     });
 
     it("SIGTERM with the backend away: exits 0 after the drain budget, the data waits in the spool for the next start", async () => {

@@ -66,16 +66,23 @@ export function configReferenceProblems(schema: readonly ProjectConfigKey[], sec
         const expected = validatorDefault(entry.parser);
         const yamlDefault = decl.default;
         if (decl.secret) {
-            // A secret has no default; the validator only sees whether it is present.
-            if (yamlDefault !== undefined) problems.push(`'${key}' is secret but has a default in Pulumi.yaml; fix: remove the default`);
-        } else if (expected.kind === "default") {
-            if (yamlDefault === undefined) {
-                problems.push(`'${key}' defaults to ${asConfigText(expected.value)} in ${entry.section.source} but Pulumi.yaml declares no default; fix: add default: ${asConfigText(expected.value)}`);
-            } else if (asConfigText(yamlDefault) !== asConfigText(expected.value)) {
-                problems.push(`'${key}' defaults to ${asConfigText(expected.value)} in ${entry.section.source} but to ${asConfigText(yamlDefault)} in Pulumi.yaml; fix: make them equal`);
+            // The CLI refuses a plain-text default for a `secret: true` key, so such a key is always required. An
+            // optional secret is declared without `secret: true` (default ""); the validator refuses it in plain text.
+            if (yamlDefault !== undefined || expected.kind !== "required") {
+                problems.push(`'${key}' is declared secret in Pulumi.yaml but is ${yamlDefault !== undefined ? "given a default" : expected.kind} in ${entry.section.source}; fix: drop \`secret: true\` and declare default: "" (the validator refuses a plain-text value)`);
             }
-        } else if (yamlDefault !== undefined) {
-            problems.push(`'${key}' has default ${asConfigText(yamlDefault)} in Pulumi.yaml but is ${expected.kind} in ${entry.section.source}; fix: make them agree`);
+        } else if (yamlDefault === "") {
+            // The Pulumi CLI refuses any stack that leaves a declared key without a default unset, so an optional
+            // setting is declared with default "" and the validator reads an empty value as "not set".
+            if (expected.kind === "required") {
+                problems.push(`'${key}' is required in ${entry.section.source} but Pulumi.yaml declares default ""; fix: remove the default so the Pulumi CLI asks for it too`);
+            }
+        } else if (yamlDefault === undefined) {
+            if (expected.kind !== "required") {
+                problems.push(`'${key}' is ${expected.kind === "default" ? `defaulted to ${asConfigText(expected.value)}` : "optional"} in ${entry.section.source} but Pulumi.yaml declares no default, so the Pulumi CLI refuses every stack that does not set it; fix: declare default: ${expected.kind === "default" ? asConfigText(expected.value) : '"" (empty means not set)'}`);
+            }
+        } else if (expected.kind !== "default" || asConfigText(yamlDefault) !== asConfigText(expected.value)) {
+            problems.push(`'${key}' defaults to ${asConfigText(yamlDefault)} in Pulumi.yaml but ${expected.kind === "default" ? `to ${asConfigText(expected.value)}` : `is ${expected.kind}`} in ${entry.section.source}; fix: make them equal`);
         }
     }
     return problems;
@@ -96,7 +103,9 @@ export function configReferenceMarkdown(schema: readonly ProjectConfigKey[], sec
             const d = validatorDefault(parser);
             const shown = decl?.secret
                 ? "secret: `pulumi config set --secret`"
-                : d.kind === "default"
+                : decl?.default === ""
+                  ? "(unset)"
+                  : d.kind === "default"
                   ? `\`${cell(asConfigText(d.value))}\``
                   : d.kind === "required"
                     ? "**required**"

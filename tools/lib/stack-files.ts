@@ -135,7 +135,33 @@ export function parseStackFiles(projectYaml: string, stackYaml: string | undefin
             config[key] = toPulumiString(rawValue);
         }
     }
+    checkLikeTheCli(schema, config, secretKeys, stack);
     return { project, stack, config, secretKeys: secretKeys.sort(), schema };
+}
+
+/**
+ * The checks the Pulumi CLI makes before it runs the program (ValidateStackConfigAndApplyProjectConfig), so
+ * that the offline render refuses exactly the stacks `pulumi preview` would: a declared key without a default
+ * must be set by the stack, and a key declared `secret: true` must hold a `secure:` value.
+ */
+function checkLikeTheCli(schema: readonly ProjectConfigKey[], config: Readonly<Record<string, string>>, secretKeys: readonly string[], stack: string): void {
+    const stackFile = `Pulumi.${stack}.yaml`;
+    const missing = schema.filter((d) => d.default === undefined && d.value === undefined && !(d.key in config)).map((d) => d.key);
+    if (missing.length > 0) {
+        throw new StackFileError(
+            stackFile,
+            `Stack '${stack}' is missing configuration value${missing.length === 1 ? "" : "s"} ${missing.map((k) => `'${k}'`).join(", ")} (declared in Pulumi.yaml without a default)`,
+            missing.map((k) => `\`pulumi config set ${k} <value>\``).join(", "),
+        );
+    }
+    const plain = schema.filter((d) => d.secret === true && d.key in config && !secretKeys.includes(d.key)).map((d) => d.key);
+    if (plain.length > 0) {
+        throw new StackFileError(
+            stackFile,
+            `configuration ${plain.map((k) => `'${k}'`).join(", ")} must be encrypted as declared secret in Pulumi.yaml`,
+            plain.map((k) => `\`pulumi config set --secret ${k} <value>\``).join(", "),
+        );
+    }
 }
 
 /** Reads `<dir>/Pulumi.yaml` and `<dir>/Pulumi.<stack>.yaml` (a missing stack file means no stack values). */

@@ -8,6 +8,8 @@ export interface RenderOptions {
     policyConfig?: string;
     /** `key=value` config overrides, as `pulumi preview --config` takes them. */
     configOverrides: Record<string, string>;
+    /** `key=value` overrides that stay secret, as `pulumi config set --secret` would store them. */
+    secretConfigOverrides: Record<string, string>;
     help: boolean;
 }
 
@@ -23,11 +25,12 @@ export class RenderUsageError extends Error {
 export const EXIT = { ok: 0, policyViolation: 1, invalidInput: 2, renderFailure: 3 } as const;
 
 export const USAGE = [
-    "usage: npm run render -- [--stack <name>] [--policy-config <file.json>] [--config <key>=<value>]... [--out <dir>]",
+    "usage: npm run render -- [--stack <name>] [--policy-config <file.json>] [--config <key>=<value>]... [--secret-config <key>=<value>]... [--out <dir>]",
     "",
     "  --stack <name>          stack whose committed config (Pulumi.<name>.yaml) is rendered (default: dev)",
     "  --policy-config <file>  policy pack config, same format as `pulumi preview --policy-pack-config`",
     "  --config, -c <k>=<v>    override one config value for this render only (repeatable), like `pulumi preview -c`",
+    "  --secret-config <k>=<v> the same for a secret value (kept secret, as `pulumi config set --secret` stores it)",
     "  --out <dir>             output directory (default: out/<stack>); its previous content is replaced",
     "",
     "exit codes: 0 rendered and no mandatory policy violated; 1 a mandatory policy is violated;",
@@ -35,7 +38,7 @@ export const USAGE = [
 ].join("\n");
 
 export function parseRenderArgs(argv: readonly string[]): RenderOptions {
-    const options: RenderOptions = { stack: "dev", configOverrides: {}, help: false };
+    const options: RenderOptions = { stack: "dev", configOverrides: {}, secretConfigOverrides: {}, help: false };
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
@@ -58,13 +61,15 @@ export function parseRenderArgs(argv: readonly string[]): RenderOptions {
                 options.policyConfig = value();
                 break;
             case "--config":
-            case "-c": {
+            case "-c":
+            case "--secret-config": {
                 const pair = value();
                 const eq = pair.indexOf("=");
                 if (eq <= 0) {
-                    throw new RenderUsageError("a --config value is not key=value", "write `--config replicas=3`");
+                    throw new RenderUsageError(`a ${flag} value is not key=value`, `write \`${flag} ${flag === "--secret-config" ? "llmAnthropicApiKey=<value>" : "replicas=3"}\``);
                 }
-                options.configOverrides[pair.slice(0, eq)] = pair.slice(eq + 1);
+                const target = flag === "--secret-config" ? options.secretConfigOverrides : options.configOverrides;
+                target[pair.slice(0, eq)] = pair.slice(eq + 1);
                 break;
             }
             case "--help":

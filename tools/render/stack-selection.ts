@@ -11,17 +11,21 @@ export function committedStacks(dir: string): string[] {
 }
 
 /**
- * `--config` overrides as the Pulumi CLI reads them: keys with or without the `<project>:` prefix, and a key the
- * project declares `secret: true` stays a secret (the CLI would refuse it in plain text).
+ * `--config` / `--secret-config` overrides as the Pulumi CLI reads them: keys with or without the `<project>:`
+ * prefix; a `--secret-config` value, and any value of a key the project declares `secret: true`, stays secret.
  */
 export function configOverridesFor(
     files: StackFiles,
     raw: Readonly<Record<string, string>>,
+    rawSecret: Readonly<Record<string, string>> = {},
 ): { values: Record<string, string>; secretKeys: string[] } {
+    const local = (key: string) => (key.startsWith(`${files.project}:`) ? key.slice(files.project.length + 1) : key);
     const values: Record<string, string> = {};
-    for (const [key, value] of Object.entries(raw)) {
-        values[key.startsWith(`${files.project}:`) ? key.slice(files.project.length + 1) : key] = value;
+    for (const [key, value] of Object.entries(raw)) values[local(key)] = value;
+    const secret = new Set(files.schema.filter((k) => k.secret).map((k) => k.key));
+    for (const [key, value] of Object.entries(rawSecret)) {
+        values[local(key)] = value;
+        secret.add(local(key));
     }
-    const declaredSecret = new Set(files.schema.filter((k) => k.secret).map((k) => k.key));
-    return { values, secretKeys: Object.keys(values).filter((k) => declaredSecret.has(k)) };
+    return { values, secretKeys: Object.keys(values).filter((k) => secret.has(k)) };
 }

@@ -16,9 +16,10 @@ export function installCommands(ctx: Pick<RelayerContext, "config" | "log" | "st
         ignore: (err) => err instanceof CommandError,
     });
     ctx.status.registerBreaker(kagentBreaker.name, () => kagentBreaker.state());
+    const settings = commandSettingsFromEnv(ctx.config.env);
     ctx.uplink.setCommandHandler(
         createCommandHandler({
-            settings: commandSettingsFromEnv(ctx.config.env),
+            settings,
             log: ctx.log.child({ component: "commands" }),
             context: {
                 kube: kube.access.ok ? { ok: true, apis: kube.access.apis } : { ok: false, reason: kube.access.reason },
@@ -29,7 +30,7 @@ export function installCommands(ctx: Pick<RelayerContext, "config" | "log" | "st
                 kagentUrl: ctx.config.kagentUrl,
                 kagentBreaker,
                 status: () => ctx.status.snapshot(),
-                podLogsMaxBytes: commandSettingsFromEnv(ctx.config.env).podLogsMaxBytes,
+                podLogsMaxBytes: settings.podLogsMaxBytes,
                 redact: { ips: ctx.config.redactIps },
             },
         }),

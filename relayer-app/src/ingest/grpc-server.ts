@@ -48,7 +48,11 @@ export class OtlpGrpcServer implements ManagedService {
         });
         for (const signal of OTLP_SIGNALS) {
             this.server.addService(serviceDefinition(signal), {
-                Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => void this.export(signal, call.request, callback),
+                Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) =>
+                    void this.export(signal, call.request, callback).catch((error: unknown) => {
+                        options.log.error({ err: error }, "otlp-grpc: unexpected error while handling a call");
+                        callback({ code: grpc.status.INTERNAL, details: "internal error" });
+                    }),
             });
         }
     }

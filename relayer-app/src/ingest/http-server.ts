@@ -43,7 +43,13 @@ export class OtlpHttpServer implements ManagedService {
                 maxHeaderSize: 16 * 1024,
                 keepAliveTimeout: 65_000,
             },
-            (request, response) => void this.handle(request, response),
+            (request, response) =>
+                void this.handle(request, response).catch((error: unknown) => {
+                    // A bug must cost one request, never the process or a hanging client.
+                    options.log.error({ err: error }, "otlp-http: unexpected error while handling a request");
+                    if (!response.headersSent) response.writeHead(500, { "Content-Type": "text/plain" });
+                    response.end("internal error\n");
+                }),
         );
         this.server.on("clientError", (error, socket) => {
             if (!socket.writable) {
@@ -74,12 +80,16 @@ export class OtlpHttpServer implements ManagedService {
     stop(deadline: number): Promise<void> {
         this.accepting = false;
         return new Promise((resolve) => {
+            // Keep-alive connections become idle as their last request finishes: close them as soon as they do.
+            const idleSweep = setInterval(() => this.server.closeIdleConnections(), 50);
             const timer = setTimeout(() => {
+                clearInterval(idleSweep);
                 this.server.closeAllConnections();
                 resolve();
             }, Math.max(0, deadline - Date.now()));
             this.server.close(() => {
                 clearTimeout(timer);
+                clearInterval(idleSweep);
                 resolve();
             });
             this.server.closeIdleConnections();

@@ -299,10 +299,19 @@ export class Spool extends EventEmitter {
         return this.segments[this.segments.length - 1];
     }
 
+    /**
+     * A fully acknowledged active segment is replaced by a new one at the next write once it holds this many
+     * bytes. Not at every write: creating a file (and fsyncing the directory) per request would dominate latency
+     * under light load. Small relative to the cap, so the bytes it may keep cannot block appends.
+     */
+    private rollDrainedBytes(): number {
+        return Math.min(1024 * 1024, Math.floor(this.options.maxBytes / 16));
+    }
+
     /** Bytes that the next write frees by rolling a fully acknowledged active segment. */
     private reclaimableBytes(): number {
         const active = this.active();
-        return active && active.live === 0 && this.queue.length === 0 ? active.size : 0;
+        return active && active.live === 0 && this.queue.length === 0 && active.size >= this.rollDrainedBytes() ? active.size : 0;
     }
 
     private afterRemoval(): void {
@@ -392,7 +401,7 @@ export class Spool extends EventEmitter {
         const started = process.hrtime.bigint();
         let segment = this.active();
         try {
-            if (segment.size > 0 && (segment.size >= this.options.segmentBytes || segment.live === 0)) {
+            if (segment.size >= this.options.segmentBytes || (segment.live === 0 && segment.size > 0 && segment.size >= this.rollDrainedBytes())) {
                 // Full, or fully acknowledged: start a new segment named after this batch's first seq.
                 const old = segment;
                 segment = this.createSegment(batch[0].seq);

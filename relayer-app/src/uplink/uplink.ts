@@ -396,7 +396,14 @@ export class Uplink {
                 if (session.inFlight.size >= session.welcome.maxInFlight || session.unflushedBytes > MAX_UNFLUSHED_BYTES) return;
                 const seq = this.options.spool.nextSeqAfter(session.cursor);
                 if (seq === undefined) return;
-                const batch = await this.options.spool.read(seq);
+                let batch: Awaited<ReturnType<Spool["read"]>>;
+                try {
+                    batch = await this.options.spool.read(seq);
+                } catch (error) {
+                    // Retried at the next ack/append/reconnect; the batch stays in the spool.
+                    this.options.log.error({ err: error, seq }, "uplink: cannot read a batch from the spool");
+                    return;
+                }
                 if (session !== this.session || session.ended) return;
                 session.cursor = seq;
                 if (!batch) continue;

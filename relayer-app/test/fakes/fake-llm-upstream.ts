@@ -2,6 +2,7 @@
 // Anthropic Messages, OpenAI/Azure Chat Completions, Gemini generateContent, each as JSON and as SSE. It records
 // every request it receives and lets tests pick a behaviour with the `x-fake-scenario` request header.
 import http from "node:http";
+import https from "node:https";
 import type { AddressInfo } from "node:net";
 
 export type Scenario = "normal" | "slow-stream" | "hang-after-headers" | "hang-before-headers" | "error-500";
@@ -30,13 +31,14 @@ export interface FakeUpstream {
 
 const SLOW_CHUNKS = 5;
 
-export async function startFakeUpstream(options: { chunkDelayMs?: number; completionMarker?: string } = {}): Promise<FakeUpstream> {
+/** `tls`: serve HTTPS with this key and certificate (as the real providers do). */
+export async function startFakeUpstream(options: { chunkDelayMs?: number; completionMarker?: string; tls?: { key: string; cert: string } } = {}): Promise<FakeUpstream> {
     const chunkDelayMs = options.chunkDelayMs ?? 150;
     const marker = options.completionMarker ?? `completion-marker-${Math.random().toString(16).slice(2)}`;
     const received: ReceivedRequest[] = [];
     const sockets = new Set<import("node:net").Socket>();
 
-    const server = http.createServer((req, res) => {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
         const url = new URL(req.url ?? "/", "http://fake");
         const [, up, provider, ...restParts] = url.pathname.split("/");
         const path = `/${restParts.join("/")}`;
@@ -62,7 +64,8 @@ export async function startFakeUpstream(options: { chunkDelayMs?: number; comple
             stream ||= path.includes(":streamGenerateContent");
             respond(record.provider, path, scenario, stream, res);
         });
-    });
+    };
+    const server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, handler) : http.createServer(handler);
     server.on("connection", (s) => {
         sockets.add(s);
         s.on("close", () => sockets.delete(s));
@@ -137,7 +140,7 @@ export async function startFakeUpstream(options: { chunkDelayMs?: number; comple
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const port = (server.address() as AddressInfo).port;
     return {
-        baseUrl: (provider) => `http://127.0.0.1:${port}/up/${provider}`,
+        baseUrl: (provider) => `${options.tls ? "https" : "http"}://127.0.0.1:${port}/up/${provider}`,
         received,
         completionMarker: marker,
         async stop() {
