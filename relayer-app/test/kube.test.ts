@@ -168,6 +168,7 @@ describe("kubernetes events informer", function () {
         api.putEvent("ns1", { uid: "b", reason: "BackOff", message: `restart failed, token=${leaked}` });
         api.putEvent("kagent", { uid: "c", reason: "FailedMount", message: "secret missing", type: "Warning" });
         await informer.start();
+        await informer.setSending(true);
         await until("a watch per namespace", () => api.watchCount("ns1") >= 1 && api.watchCount("kagent") >= 1);
         api.putEvent("kagent", { uid: "c", reason: "FailedMount", message: "secret missing", type: "Warning", count: 2 });
         api.putEvent("ns1", { uid: "d", reason: "Scheduled", message: "noise" });

@@ -1,6 +1,7 @@
 // The Events informer service: one EventWatch per watched namespace (the relayer's own and the KAgent ones),
 // noise and duplicates dropped, messages redacted, and the rest appended to the spool as kind-4 batches, so
 // events travel to the backend exactly like telemetry (durable, acknowledged, resent after reconnects).
+// The watches run only while this replica is the events sender (events-sender.ts decides, via setSending).
 import type { CoreV1Api, Watch } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { Counter, type Registry } from "prom-client";
@@ -32,7 +33,7 @@ const MAX_PENDING_EVENTS = 10_000;
 
 export class EventInformer implements ManagedService {
     readonly name = "events-informer";
-    private readonly watches: EventWatch[];
+    private watches: EventWatch[] = [];
     private readonly memory = new OccurrenceMemory();
     private pending: RelayEvent[] = [];
     private timer: NodeJS.Timeout | undefined;
@@ -53,30 +54,41 @@ export class EventInformer implements ManagedService {
             labelNames: ["namespace", "reason"],
             registers: [o.registry],
         });
-        this.watches = o.namespaces.map(
-            (namespace) =>
-                new EventWatch({
-                    namespace,
-                    core: o.core,
-                    watch: o.watch,
-                    log: o.log,
-                    watchdogMs: o.watchdogMs,
-                    onEvent: (e) => this.accept(e),
-                    onRestart: (reason) => this.restarts.inc({ namespace, reason }),
-                    ...(o.backoffMs ? { backoffMs: o.backoffMs } : {}),
-                }),
-        );
     }
 
     async start(): Promise<void> {
-        for (const w of this.watches) w.start();
         this.timer = setInterval(() => void this.flush(), this.o.flushMs);
-        this.o.log.info({ namespaces: this.o.namespaces }, "events informer started");
+    }
+
+    /** Start (a list and a watch per namespace) or stop watching, as this replica becomes or stops being the sender. */
+    async setSending(sending: boolean): Promise<void> {
+        if (sending && this.watches.length === 0) {
+            this.watches = this.o.namespaces.map(
+                (namespace) =>
+                    new EventWatch({
+                        namespace,
+                        core: this.o.core,
+                        watch: this.o.watch,
+                        log: this.o.log,
+                        watchdogMs: this.o.watchdogMs,
+                        onEvent: (e) => this.accept(e),
+                        onRestart: (reason) => this.restarts.inc({ namespace, reason }),
+                        ...(this.o.backoffMs ? { backoffMs: this.o.backoffMs } : {}),
+                    }),
+            );
+            for (const w of this.watches) w.start();
+            this.o.log.info({ namespaces: this.o.namespaces }, "events informer watching");
+        } else if (!sending && this.watches.length > 0) {
+            const stopping = this.watches;
+            this.watches = [];
+            await Promise.all(stopping.map((w) => w.stop()));
+            this.o.log.info({ namespaces: this.o.namespaces }, "events informer stopped watching");
+        }
     }
 
     async stop(deadline: number): Promise<void> {
         clearInterval(this.timer);
-        await Promise.all(this.watches.map((w) => w.stop()));
+        await this.setSending(false);
         // What was already seen still goes to the spool if the drain budget allows.
         await Promise.race([this.flush(), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref())]);
     }

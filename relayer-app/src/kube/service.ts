@@ -4,12 +4,13 @@ import type { RelayerContext } from "../context";
 import type { ManagedService } from "../service";
 import { loadKubeAccess, type KubeAccess } from "./client";
 import { EventInformer } from "./event-informer";
+import { EventsSenderElection } from "./events-sender";
 import { kubeSettingsFromEnv, type KubeSettings } from "./settings";
 
 export interface KubeSide {
     settings: KubeSettings;
     access: KubeAccess;
-    /** The informer, when events are enabled and the API is reachable. */
+    /** The informer and the sender election, when events are enabled and the API is reachable. */
     services: ManagedService[];
 }
 
@@ -34,5 +35,15 @@ export function createKubeSide(ctx: Pick<RelayerContext, "config" | "log" | "met
         registry: ctx.metrics.registry,
         redact: { ips: ctx.config.redactIps },
     });
-    return { settings, access, services: [informer] };
+    // One replica sends the Events (see events-sender.ts); the informer watches only while this one is it.
+    const election = new EventsSenderElection({
+        namespace: settings.namespace,
+        replica: ctx.config.replica,
+        core: access.apis.core,
+        log: ctx.log.child({ component: "events-sender" }),
+        checkMs: settings.events.senderCheckMs,
+        onChange: (sending) => informer.setSending(sending),
+    });
+    // Started in this order and stopped together: the election may only switch a started informer.
+    return { settings, access, services: [informer, election] };
 }

@@ -25,6 +25,7 @@ export const kubeEnvShape = {
     RELAYER_EVENTS_DROP_REASONS: z.preprocess((v) => (typeof v === "string" && v.trim() === "none" ? "" : v), envCsv(REASON, "an Event reason (CamelCase identifier)")).default(DEFAULT_NOISE_REASONS),
     RELAYER_EVENTS_FLUSH_MS: envInteger(100, 60_000).default(2_000),
     RELAYER_EVENTS_WATCHDOG_SECONDS: envInteger(10, 3_600).default(300),
+    RELAYER_EVENTS_SENDER_CHECK_SECONDS: envInteger(1, 600).default(30),
     // Test/dev only: in a pod the relayer uses its projected ServiceAccount token (in-cluster config).
     RELAYER_KUBECONFIG: z.string().trim().startsWith("/", { error: "must be an absolute path" }).optional(),
 };
@@ -35,6 +36,7 @@ export const kubeEnvFixes: Readonly<Record<keyof typeof kubeEnvShape, string>> =
     RELAYER_EVENTS_DROP_REASONS: "set a comma-separated list of Event reasons to drop, e.g. Pulled,Created, or none to keep every event",
     RELAYER_EVENTS_FLUSH_MS: "set milliseconds between 100 and 60000 to collect events into one batch",
     RELAYER_EVENTS_WATCHDOG_SECONDS: "set seconds between 10 and 3600 after which a silent watch is restarted",
+    RELAYER_EVENTS_SENDER_CHECK_SECONDS: "set seconds between 1 and 600 between checks of which replica sends the Events",
     RELAYER_KUBECONFIG: "remove it in a cluster (the ServiceAccount token is used); for tests set an absolute kubeconfig path",
 };
 
@@ -45,7 +47,7 @@ export interface KubeSettings {
     kagentNamespaces: readonly string[];
     /** Every namespace the relayer may read: its own plus the KAgent ones, without duplicates. */
     allowedNamespaces: readonly string[];
-    events: { enabled: boolean; dropReasons: ReadonlySet<string>; flushMs: number; watchdogMs: number };
+    events: { enabled: boolean; dropReasons: ReadonlySet<string>; flushMs: number; watchdogMs: number; senderCheckMs: number };
     kubeconfigPath: string | undefined;
 }
 
@@ -59,6 +61,7 @@ export function kubeSettingsFromEnv(env: { RELAYER_NAMESPACE: string } & z.outpu
             dropReasons: new Set(env.RELAYER_EVENTS_DROP_REASONS),
             flushMs: env.RELAYER_EVENTS_FLUSH_MS,
             watchdogMs: env.RELAYER_EVENTS_WATCHDOG_SECONDS * 1000,
+            senderCheckMs: env.RELAYER_EVENTS_SENDER_CHECK_SECONDS * 1000,
         },
         kubeconfigPath: env.RELAYER_KUBECONFIG,
     };
