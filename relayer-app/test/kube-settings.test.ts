@@ -26,7 +26,7 @@ describe("kube, command and gateway environment variables", () => {
         assert.deepEqual(kube.kagentNamespaces, ["kagent"]);
         assert.deepEqual(kube.allowedNamespaces, ["consonant-system", "kagent"]);
         assert.deepEqual([...kube.events.dropReasons], DEFAULT_NOISE_REASONS);
-        assert.deepEqual({ ...kube.events, dropReasons: undefined }, { enabled: true, dropReasons: undefined, flushMs: 2000, watchdogMs: 300_000 });
+        assert.deepEqual({ ...kube.events, dropReasons: undefined }, { enabled: true, dropReasons: undefined, flushMs: 2000, watchdogMs: 300_000, senderCheckMs: 30_000 });
         assert.equal(kube.kubeconfigPath, undefined);
         assert.deepEqual(commandSettingsFromEnv(r.config.env), { maxTimeoutMs: 120_000, concurrency: 4, podLogsMaxBytes: 262_144 });
         const gw = gatewaySettingsFromEnv(r.config.env);
@@ -58,6 +58,7 @@ describe("kube, command and gateway environment variables", () => {
         ["RELAYER_EVENTS_DROP_REASONS", "Pulled,not a reason", /each entry must be an Event reason/],
         ["RELAYER_EVENTS_FLUSH_MS", "10", /^RELAYER_EVENTS_FLUSH_MS: must be at least 100; fix:/],
         ["RELAYER_EVENTS_WATCHDOG_SECONDS", "soon", /must be a whole number/],
+        ["RELAYER_EVENTS_SENDER_CHECK_SECONDS", "0", /^RELAYER_EVENTS_SENDER_CHECK_SECONDS: must be at least 1; fix:/],
         ["RELAYER_EVENTS_ENABLED", "yes", /must be true or false/],
         ["RELAYER_KUBECONFIG", "relative/kubeconfig", /^RELAYER_KUBECONFIG: must be an absolute path; fix: remove it in a cluster/],
         ["RELAYER_COMMAND_CONCURRENCY", "0", /^RELAYER_COMMAND_CONCURRENCY: must be at least 1; fix: set how many commands/],

@@ -24,7 +24,7 @@ export function relayerApiCalls(namespace: string, kagentNamespaces: readonly st
             { verb: "list", apiGroup: "", resource: "events", namespace: ns, purpose: "events informer (initial list, re-list after 410)" },
             { verb: "watch", apiGroup: "", resource: "events", namespace: ns, purpose: "events informer" },
         ]),
-        { verb: "list", apiGroup: "", resource: "pods", namespace, purpose: "pods.list command" },
+        { verb: "list", apiGroup: "", resource: "pods", namespace, purpose: "pods.list command; choosing the replica that sends the Events" },
         { verb: "get", apiGroup: "", resource: "pods", subresource: "log", namespace, purpose: "pods.logs command" },
         ...kagentNamespaces.flatMap((ns): ApiCall[] => [
             { verb: "list", apiGroup: AGENT_API.group, resource: AGENT_API.plural, namespace: ns, purpose: "agents.list command" },

@@ -34,6 +34,7 @@ const MAX_PENDING_EVENTS = 10_000;
 export class EventInformer implements ManagedService {
     readonly name = "events-informer";
     private watches: EventWatch[] = [];
+    private stopped = false;
     private readonly memory = new OccurrenceMemory();
     private pending: RelayEvent[] = [];
     private timer: NodeJS.Timeout | undefined;
@@ -62,6 +63,8 @@ export class EventInformer implements ManagedService {
 
     /** Start (a list and a watch per namespace) or stop watching, as this replica becomes or stops being the sender. */
     async setSending(sending: boolean): Promise<void> {
+        // The sender election stops in parallel with the informer; a late "start sending" must not revive it.
+        if (sending && this.stopped) return;
         if (sending && this.watches.length === 0) {
             this.watches = this.o.namespaces.map(
                 (namespace) =>
@@ -87,6 +90,7 @@ export class EventInformer implements ManagedService {
     }
 
     async stop(deadline: number): Promise<void> {
+        this.stopped = true;
         clearInterval(this.timer);
         await this.setSending(false);
         // What was already seen still goes to the spool if the drain budget allows.
