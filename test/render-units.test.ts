@@ -18,7 +18,7 @@ import { policyReportJson, policyReportMarkdown } from "../tools/render/policy-r
 import { policyReportSarif } from "../tools/render/policy-sarif";
 import { sarifSchemaProblems } from "../tools/render/sarif-schema";
 import { RENDER_FILES } from "../tools/render/render-files";
-import { RenderResource, SECRET_MASK, toRenderResource } from "../tools/render/render-model";
+import { relativizePaths, RenderResource, SECRET_MASK, toRenderResource } from "../tools/render/render-model";
 import { componentSourceIndex, resourceLocator } from "../tools/render/source-locations";
 import { configOverridesFor } from "../tools/render/stack-selection";
 
@@ -89,9 +89,15 @@ describe("offline render: secrets are masked before any phase sees them", () => 
             dependencies: [],
             custom: true,
             read: false,
-        });
+        }, "/repo");
         assert.deepStrictEqual(r.inputs.stringData, { token: SECRET_MASK });
         assert.ok(!JSON.stringify(r).includes("fake-value-1"));
+    });
+    it("writes paths inside the repository relative to it, so every checkout renders the same bytes", () => {
+        assert.deepStrictEqual(relativizePaths({ context: { location: "/repo/relayer-app" }, files: ["/repo", "/repository/x", "/etc/x"] }, "/repo"), {
+            context: { location: "./relayer-app" },
+            files: [".", "/repository/x", "/etc/x"],
+        });
     });
 });
 

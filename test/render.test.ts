@@ -117,6 +117,7 @@ describe("offline render (end to end, both committed stacks)", function () {
                 const notice = offlineNoticeLines({ project: "consonant-relayer", stack })[0];
                 for (const [file, text] of readAll(runs[`${stack}-1`].out)) {
                     assert.ok(text.slice(0, 400).includes(notice), `${file} starts with the notice`);
+                    assert.ok(!text.includes(root), `${file} names no path of this checkout (renders of every clone are identical)`);
                 }
             });
 

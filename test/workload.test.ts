@@ -1,6 +1,7 @@
 // Pure builders of the relayer workload, each checked directly (the program tests check the wiring).
 import * as assert from "assert";
 import { parseRelayerConfig, relayerEnvShape } from "../relayer-app/src/config";
+import { createMetrics, registerBreakerGauge, registerSpoolGauges, setUplinkState } from "../relayer-app/src/metrics";
 import {
     configChecksum,
     cpuMillis,
@@ -380,6 +381,39 @@ describe("workload: monitoring", () => {
         assert.match(rules[3].expr, /relayer_circuit_breaker_open\{namespace="ns"\}/);
         assert.match(rules[4].expr, /increase\(relayer_uplink_auth_failures_total\{namespace="ns"\}\[10m\]\)/);
         for (const r of rules) assert.ok(r.annotations.summary && r.annotations.description && r.annotations.runbook, r.alert);
+    });
+
+    it("every relayer_ series the alerts select is exported by the relayer, with the labels the alerts match and group by", async () => {
+        // The relayer's own registry, with every metric main.ts registers (spool gauges, breaker gauge, uplink state).
+        const metrics = createMetrics();
+        registerSpoolGauges(metrics, { stats: () => ({ batches: 1, bytes: 10, diskBytes: 20, oldestUnackedMs: 1000 }) });
+        registerBreakerGauge(metrics, { snapshot: () => ({ breakers: { "llm-anthropic": "open" } }) });
+        setUplinkState(metrics, "connected");
+        const exported = new Map((await metrics.registry.getMetricsAsJSON()).map((m) => [m.name, m.values.map((v) => v.labels as Record<string, unknown>)]));
+
+        const rules = relayerPrometheusRuleSpec({ namespace: "ns", service: "consonant-relayer" }).groups[0].rules;
+        const selected: string[] = [];
+        for (const rule of rules) {
+            for (const [, name, matchers] of rule.expr.matchAll(/\b(relayer_[a-z_]+)\{([^}]*)\}/g)) {
+                selected.push(name);
+                const series = exported.get(name);
+                assert.ok(series, `${rule.alert}: the relayer exports no metric ${name}`);
+                // `namespace` and `pod` are target labels Prometheus adds; every other matcher must hit an exported series.
+                for (const [, label, value] of matchers.matchAll(/([a-z_]+)="([^"]*)"/g)) {
+                    if (label === "namespace") continue;
+                    assert.ok(series.some((labels) => labels[label] === value), `${rule.alert}: no ${name} series has ${label}="${value}"`);
+                }
+            }
+            for (const [, by, name] of rule.expr.matchAll(/by \(([^)]*)\) \((?:[a-z_]+\()?(relayer_[a-z_]+)/g)) {
+                for (const label of by.split(",").map((l) => l.trim()).filter((l) => l !== "pod")) {
+                    assert.ok(exported.get(name)!.some((labels) => label in labels), `${rule.alert}: ${name} has no label ${label} to group by`);
+                }
+            }
+        }
+        assert.deepStrictEqual(
+            [...new Set(selected)].sort(),
+            ["relayer_circuit_breaker_open", "relayer_spool_bytes", "relayer_spool_oldest_age_seconds", "relayer_uplink_auth_failures_total", "relayer_uplink_state"],
+        );
     });
 });
 

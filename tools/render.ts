@@ -80,7 +80,7 @@ async function render(options: RenderOptions): Promise<number> {
     const overridden = Object.keys(overrides.values).length;
     phase(1, "config", `Pulumi.yaml + Pulumi.${files.stack}.yaml: ${Object.keys(files.config).length} keys, ${files.secretKeys.length} secret${overridden ? `, ${overridden} overridden` : ""}`, startedAt);
 
-    const evaluation = await evaluateProgram(files);
+    const evaluation = await evaluateProgram(repoRoot, files);
     if (evaluation.duplicateUrns.length > 0) {
         console.error(`error: URNs registered more than once: ${evaluation.duplicateUrns.join(", ")}; fix: give each resource a unique name`);
         return EXIT.renderFailure;

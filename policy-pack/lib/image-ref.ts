@@ -2,7 +2,8 @@
 //   reference  := name [ ":" tag ] [ "@" digest ]
 //   name       := [ domain "/" ] path-component ( "/" path-component )*
 //   domain     := host [ ":" port ]   — the first component is a domain only if it contains "." or ":",
-//                                       is "localhost", or is a bracketed IPv6 address
+//                                       is "localhost", has an uppercase letter (a repository path
+//                                       cannot) or is a bracketed IPv6 address
 //   tag        := [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}
 //   digest     := algorithm ":" encoded
 // so `registry:5000/app:1.2` has a port and a tag, and `app:5000` is an image with tag "5000".
@@ -26,7 +27,7 @@ const DIGEST = /^([a-z0-9]+(?:[.+_-][a-z0-9]+)*):([A-Za-z0-9=_-]{32,})$/;
 export const SHA256_DIGEST = /^[a-f0-9]{64}$/;
 
 function looksLikeDomain(component: string): boolean {
-    return component.includes(".") || component.includes(":") || component === "localhost" || component.startsWith("[");
+    return component.includes(".") || component.includes(":") || component === "localhost" || component !== component.toLowerCase() || component.startsWith("[");
 }
 
 export function parseImageReference(reference: string): ParsedImage {
@@ -43,6 +44,7 @@ export function parseImageReference(reference: string): ParsedImage {
         rest = rest.slice(0, at);
     }
     let registry = "docker.io";
+    const nameAndTag = rest;
     const slash = rest.indexOf("/");
     if (slash > 0 && looksLikeDomain(rest.slice(0, slash))) {
         registry = rest.slice(0, slash);
@@ -56,6 +58,8 @@ export function parseImageReference(reference: string): ParsedImage {
         rest = rest.slice(0, colon);
         if (!TAG.test(tag)) return { ok: false, problem: `has an invalid tag "${tag}"` };
     }
+    // The grammar caps the name as written (domain and path, without tag and digest) at 255 characters.
+    if (nameAndTag.length - (tag === undefined ? 0 : tag.length + 1) > 255) return { ok: false, problem: "has a name longer than 255 characters" };
     const components = rest.split("/");
     if (components.some((component) => !PATH_COMPONENT.test(component))) {
         return { ok: false, problem: `has an invalid repository path "${rest}" (lowercase letters, digits and . _ - separators only)` };

@@ -12,14 +12,32 @@ export type ParsedVaultPolicy = { ok: true; rules: VaultPathRule[] } | { ok: fal
 /** Capabilities that change data or Vault itself. */
 export const WRITE_CAPABILITIES = ["create", "update", "patch", "delete", "sudo"];
 
+/**
+ * Vault still honours the pre-0.5 `policy = "read" | "write" | "sudo" | "deny"` field and adds these
+ * capabilities to the block's own (vault/policy.go), so `policy = "write"` is a write grant.
+ */
+const LEGACY_POLICY_CAPABILITIES: Record<string, readonly string[]> = {
+    deny: ["deny"],
+    read: ["read", "list"],
+    write: ["create", "read", "update", "delete", "list"],
+    sudo: ["create", "read", "update", "delete", "list", "sudo"],
+};
+
+function capabilitiesOf(body: Record<string, unknown> | null): string[] {
+    const capabilities = body?.["capabilities"];
+    const own = Array.isArray(capabilities) ? capabilities.map(String) : [];
+    const legacy = body?.["policy"];
+    if (typeof legacy !== "string") return own;
+    return [...new Set([...own, ...(LEGACY_POLICY_CAPABILITIES[legacy] ?? [])])];
+}
+
 function rulesFromPathBlock(pathBlock: unknown): VaultPathRule[] | undefined {
     if (pathBlock === null || typeof pathBlock !== "object" || Array.isArray(pathBlock)) return undefined;
     const rules: VaultPathRule[] = [];
     for (const [path, bodies] of Object.entries(pathBlock as Record<string, unknown>)) {
         // hcl2-parser yields a list of bodies per label (a path may repeat); JSON gives one object.
         for (const body of Array.isArray(bodies) ? bodies : [bodies]) {
-            const capabilities = (body as Record<string, unknown> | null)?.["capabilities"];
-            rules.push({ path, capabilities: Array.isArray(capabilities) ? capabilities.map(String) : [] });
+            rules.push({ path, capabilities: capabilitiesOf(body as Record<string, unknown> | null) });
         }
     }
     return rules;

@@ -5,7 +5,9 @@ import type { PackResourcePolicy } from "../lib/policy-types";
 import { securityGuide } from "../lib/policy-types";
 import { formatFinding } from "../lib/finding";
 
-const POSITIVE_OPERATORS = ["StringEquals", "StringLike", "ForAllValues:StringEquals", "ForAnyValue:StringEquals", "ForAnyValue:StringLike"];
+// Operators that only match when the token carries the key with an expected value. `ForAllValues:*` is
+// not one of them: it is also true when the key is absent, so it pins nothing.
+const POSITIVE_OPERATORS = ["StringEquals", "StringLike", "ForAnyValue:StringEquals", "ForAnyValue:StringLike"];
 
 function conditionValues(conditions: Record<string, Record<string, string[]>>, suffix: string): string[] | undefined {
     let found: string[] | undefined;

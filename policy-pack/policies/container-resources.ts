@@ -34,8 +34,11 @@ export const containerResources: PackResourcePolicy = {
                 ["limits.memory", limits, "memory"],
             ];
             if (requireCpuLimit) required.push(["limits.cpu", limits, "cpu"]);
+            const unset = (value: unknown) => value === undefined || value === null || value === "";
             for (const [field, section, key] of required) {
-                if (section[key] === undefined || section[key] === null || section[key] === "") {
+                // Kubernetes copies a limit into a missing request of the same resource, so the request is set.
+                if (section === requests && !unset(limits[key])) continue;
+                if (unset(section[key])) {
                     context.reportContainer(container, `resources.${field}`, "is not set", `set resources.${field} to what the container needs (e.g. from observed usage)`);
                 }
             }

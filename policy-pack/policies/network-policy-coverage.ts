@@ -4,7 +4,7 @@
 import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
 import { asRecord, workloadOf } from "../lib/k8s-workloads";
 import { LabelSelector, SelectorIndex } from "../lib/label-selector";
-import { namespaceOf } from "../lib/namespaces";
+import { indexSelectorsByNamespace, namespaceOf } from "../lib/namespaces";
 import { readPolicyConfig } from "../lib/policy-config";
 import type { PackStackPolicy } from "../lib/policy-types";
 import { securityGuide } from "../lib/policy-types";
@@ -31,24 +31,27 @@ interface IndexedPolicy {
     egress: boolean;
 }
 
-/** Directions a NetworkPolicy isolates; without policyTypes, Ingress always and Egress if it has egress rules. */
+/**
+ * Directions a NetworkPolicy isolates, as the API server defaults them: an absent or empty policyTypes
+ * means Ingress always, and Egress only if there is at least one egress rule (`egress: []` is no rule).
+ */
 export function policyDirections(spec: Record<string, unknown>): { ingress: boolean; egress: boolean } {
     const types = spec["policyTypes"];
-    if (Array.isArray(types)) return { ingress: types.includes("Ingress"), egress: types.includes("Egress") };
-    return { ingress: true, egress: spec["egress"] !== undefined && spec["egress"] !== null };
+    if (Array.isArray(types) && types.length > 0) return { ingress: types.includes("Ingress"), egress: types.includes("Egress") };
+    const egress = spec["egress"];
+    return { ingress: true, egress: Array.isArray(egress) && egress.length > 0 };
 }
 
 function indexNetworkPolicies(resources: readonly PolicyResource[]): Map<string, SelectorIndex<IndexedPolicy>> {
-    const byNamespace = new Map<string, SelectorIndex<IndexedPolicy>>();
-    checkEach(resources, (resource) => {
-        if (resource.type !== NETWORK_POLICY) return;
-        const spec = asRecord(resource.props["spec"]);
-        const namespace = namespaceOf(resource.props, resource.provider);
-        let index = byNamespace.get(namespace);
-        if (!index) byNamespace.set(namespace, (index = new SelectorIndex<IndexedPolicy>((policy) => policy.selector)));
-        index.add({ name: resource.name, selector: asRecord(spec["podSelector"]) as LabelSelector, ...policyDirections(spec) });
-    });
-    return byNamespace;
+    return indexSelectorsByNamespace(
+        resources,
+        NETWORK_POLICY,
+        (resource): IndexedPolicy => {
+            const spec = asRecord(resource.props["spec"]);
+            return { name: resource.name, selector: asRecord(spec["podSelector"]) as LabelSelector, ...policyDirections(spec) };
+        },
+        (policy) => policy.selector,
+    );
 }
 
 export const networkPolicyCoverage: PackStackPolicy = {

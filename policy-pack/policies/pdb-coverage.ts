@@ -4,7 +4,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { asRecord, workloadOf } from "../lib/k8s-workloads";
 import { LabelSelector, SelectorIndex } from "../lib/label-selector";
-import { namespaceOf } from "../lib/namespaces";
+import { indexSelectorsByNamespace, namespaceOf } from "../lib/namespaces";
 import { indexAutoscalers, minimumReplicas } from "../lib/replicas";
 import type { PackStackPolicy } from "../lib/policy-types";
 import { securityGuide } from "../lib/policy-types";
@@ -41,23 +41,22 @@ export function allowedDisruptions(pdb: IndexedPdb, replicas: number): number | 
 }
 
 function indexPdbs(resources: readonly PolicyResource[]): Map<string, SelectorIndex<IndexedPdb>> {
-    const byNamespace = new Map<string, SelectorIndex<IndexedPdb>>();
-    checkEach(resources, (resource) => {
-        if (resource.type !== PDB) return;
-        const spec = asRecord(resource.props["spec"]);
-        const namespace = namespaceOf(resource.props, resource.provider);
-        let index = byNamespace.get(namespace);
-        if (!index) byNamespace.set(namespace, (index = new SelectorIndex<IndexedPdb>((pdb) => pdb.selector)));
-        const selector = spec["selector"];
-        index.add({
-            name: resource.name,
-            // policy/v1: a null selector selects no pods, an empty one every pod of the namespace.
-            selector: selector === undefined || selector === null ? undefined : (asRecord(selector) as LabelSelector),
-            minAvailable: spec["minAvailable"],
-            maxUnavailable: spec["maxUnavailable"],
-        });
-    });
-    return byNamespace;
+    return indexSelectorsByNamespace(
+        resources,
+        PDB,
+        (resource): IndexedPdb => {
+            const spec = asRecord(resource.props["spec"]);
+            const selector = spec["selector"];
+            return {
+                name: resource.name,
+                // policy/v1: a null selector selects no pods, an empty one every pod of the namespace.
+                selector: selector === undefined || selector === null ? undefined : (asRecord(selector) as LabelSelector),
+                minAvailable: spec["minAvailable"],
+                maxUnavailable: spec["maxUnavailable"],
+            };
+        },
+        (pdb) => pdb.selector,
+    );
 }
 
 export const pdbCoverage: PackStackPolicy = {

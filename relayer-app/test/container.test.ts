@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { startFakeBackend, testCluster } from "./fake-backend/fake-backend";
 import { postOtlp, traceRequest } from "./harness/otlp-client";
-import { APP_DIR, startRelayerProcess } from "./harness/relayer-process";
+import { APP_DIR, startRelayerProcess, type RelayerProcess } from "./harness/relayer-process";
 
 describe("container image contract", function () {
     this.timeout(60_000);
@@ -50,20 +50,22 @@ describe("container image contract", function () {
             'set -e; mount --bind "$0" "$0"; mount -o remount,bind,ro /; mount -t tmpfs -o size=16m,mode=1777 tmpfs /tmp; exec setpriv --reuid 65534 --regid 65534 --clear-groups --no-new-privs "$@"',
             spoolDir,
         ];
-        const relayer = await startRelayerProcess({
-            backendUrl: backend.url,
-            secrets: { "cluster-id": cluster.id, "cluster-token": cluster.token },
-            spoolDir,
-            secretsDir,
-            wrapper: sandbox,
-        });
+        let relayer: RelayerProcess | undefined;
         try {
+            relayer = await startRelayerProcess({
+                backendUrl: backend.url,
+                secrets: { "cluster-id": cluster.id, "cluster-token": cluster.token },
+                spoolDir,
+                secretsDir,
+                wrapper: sandbox,
+            });
             const status = fs.readFileSync(`/proc/${relayer.child.pid}/status`, "utf8");
             // The wrapper exec()s into node, so the pid is the relayer's.
             assert.match(status, /^Uid:\s+65534\s+65534\s+65534\s+65534$/m);
             assert.match(fs.readFileSync(`/proc/${relayer.child.pid}/cmdline`, "utf8"), /dist\/main\.js/);
             for (let i = 0; i < 3; i++) assert.equal((await postOtlp(relayer.ports.http, "/v1/traces", traceRequest(5).body)).status, 200);
-            await backend.waitFor(() => backend.lastSeq(relayer.options.replica) === 3, 15_000, "delivery");
+            const replica = relayer.options.replica;
+            await backend.waitFor(() => backend.lastSeq(replica) === 3, 15_000, "delivery");
             const spoolFiles = fs.readdirSync(spoolDir);
             assert.ok(spoolFiles.some((f) => f.endsWith(".seg")), "segments in the spool");
             for (const file of spoolFiles) assert.equal(fs.statSync(path.join(spoolDir, file)).uid, 65534);
@@ -71,7 +73,7 @@ describe("container image contract", function () {
             assert.equal(await relayer.stop(), 0);
             assert.ok(!relayer.allOutput().includes("EROFS"));
         } finally {
-            await relayer.kill();
+            await relayer?.kill();
             await backend.stop();
             fs.rmSync(base, { recursive: true, force: true });
         }

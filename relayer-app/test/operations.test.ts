@@ -113,6 +113,16 @@ describe("operations", function () {
         assert.ok(!relayer.allOutput().includes(cluster.token), "the token never appears in logs");
     });
 
+    it("starts without credential files (audit line, still ready) and connects once they appear", async () => {
+        backend = await startFakeBackend({ clusters: [cluster], heartbeatMs: 1000 });
+        relayer = await startRelayerProcess({ backendUrl: backend.url, secrets: { "cluster-id": cluster.id } });
+        await relayer.waitForLog((l) => l.event === "uplink_credentials_missing", 5000, "credentials-missing audit");
+        assert.equal((await postOtlp(relayer.ports.http, "/v1/traces", traceRequest(2).body)).status, 200);
+        assert.equal(await httpStatus(relayer.ports.ops, "/readyz"), 200);
+        fs.writeFileSync(path.join(relayer.options.secretsDir, "cluster-token"), cluster.token);
+        await backend.waitFor(() => backend!.lastSeq(relayer!.options.replica) === 1, 15_000, "delivery once the token file exists");
+    });
+
     it("keeps accepting into the spool and stays ready while the backend is away", async () => {
         const closedPort = await freePort();
         relayer = await startRelayerProcess({ backendUrl: `ws://127.0.0.1:${closedPort}`, secrets });

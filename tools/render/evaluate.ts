@@ -15,7 +15,8 @@ export interface Evaluation {
 /** `export = async function main()` of index.ts: returns the stack outputs. */
 type ProgramMain = () => Promise<Record<string, unknown>>;
 
-export async function evaluateProgram(files: StackFiles): Promise<Evaluation> {
+/** Evaluates index.ts (in `repoRoot`) for the stack `files` describe. */
+export async function evaluateProgram(repoRoot: string, files: StackFiles): Promise<Evaluation> {
     // Not a preview: the mocks' placeholder outputs resolve, so every input that depends on one is known.
     const recorder = await installMocks({ project: files.project, stack: files.stack, preview: false, config: files });
     // Loaded only now, after the mocks and the config are in place, exactly as the Pulumi CLI would run it.
@@ -26,7 +27,7 @@ export async function evaluateProgram(files: StackFiles): Promise<Evaluation> {
     const outputs = await resolveStackOutputs(rawOutputs);
     await settleRegistrations();
     return {
-        resources: recorder.resources.map(toRenderResource).sort(byUrn),
+        resources: recorder.resources.map((r) => toRenderResource(r, repoRoot)).sort(byUrn),
         outputs,
         duplicateUrns: recorder.duplicateUrns(),
     };

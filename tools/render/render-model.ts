@@ -22,8 +22,24 @@ export interface RenderResource {
     outputs: Record<string, unknown>;
 }
 
-/** Masks a recorded registration. Sorted by URN by the caller for a stable order. */
-export function toRenderResource(recorded: RecordedResource): RenderResource {
+/**
+ * A copy of `value` where every string naming a path inside `root` is made relative to it (`./relayer-app`), so
+ * renders from different checkouts of the same commit are identical.
+ */
+export function relativizePaths(value: unknown, root: string): unknown {
+    if (typeof value === "string") {
+        if (value === root) return ".";
+        return value.startsWith(`${root}/`) ? `./${value.slice(root.length + 1)}` : value;
+    }
+    if (Array.isArray(value)) return value.map((v) => relativizePaths(v, root));
+    if (value !== null && typeof value === "object") {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, relativizePaths(v, root)]));
+    }
+    return value;
+}
+
+/** Masks a recorded registration and relativizes paths under `repoRoot`. Sorted by URN by the caller. */
+export function toRenderResource(recorded: RecordedResource, repoRoot: string): RenderResource {
     return {
         type: recorded.type,
         name: recorded.name,
@@ -32,8 +48,8 @@ export function toRenderResource(recorded: RecordedResource): RenderResource {
         provider: recorded.provider,
         dependencies: [...recorded.dependencies].sort(),
         custom: recorded.custom,
-        inputs: maskSecrets(recorded.inputs, SECRET_MASK) as Record<string, unknown>,
-        outputs: maskSecrets(recorded.outputs, SECRET_MASK) as Record<string, unknown>,
+        inputs: relativizePaths(maskSecrets(recorded.inputs, SECRET_MASK), repoRoot) as Record<string, unknown>,
+        outputs: relativizePaths(maskSecrets(recorded.outputs, SECRET_MASK), repoRoot) as Record<string, unknown>,
     };
 }
 

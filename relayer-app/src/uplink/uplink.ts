@@ -156,7 +156,7 @@ export class Uplink {
         const credentials = this.readCredentials();
         if (!credentials) {
             audit(log, "uplink_credentials_missing", { secretsDir: this.options.secrets.dir }, "uplink: cluster-id or cluster-token secret file missing or empty; retrying with backoff (fix: check the ExternalSecret/Secret mounted at RELAYER_SECRETS_DIR)");
-            this.scheduleReconnect(true);
+            this.scheduleReconnect(false); // not an auth failure: the files may appear any moment (ESO sync)
             return;
         }
         const url = new URL(backendUrl.href.replace(/\/+$/, "") + "/v1/relay");
