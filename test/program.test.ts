@@ -367,6 +367,49 @@ describe("program: prod stack", () => {
         assert.deepStrictEqual(np.spec.egress[1], { to: [{ ipBlock: { cidr: "10.20.0.0/16" } }], ports: [{ protocol: "TCP", port: 443 }] });
     });
 
+    it("NetworkPolicy: every peer and port exactly, incl. metrics from monitoring and the private EKS API endpoint", () => {
+        const np = plainInputs<Obj>(one(run.recorder, T.networkPolicy));
+        assert.strictEqual(np.metadata.namespace, "consonant-system");
+        assert.deepStrictEqual(np.spec, {
+            podSelector: { matchLabels: { "app.kubernetes.io/name": "consonant-relayer", "app.kubernetes.io/instance": "relayer" } },
+            policyTypes: ["Ingress", "Egress"],
+            ingress: [
+                {
+                    from: [
+                        {
+                            namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["kagent"] }] },
+                            podSelector: { matchLabels: { "app.kubernetes.io/managed-by": "kagent" } },
+                        },
+                    ],
+                    ports: [
+                        { protocol: "TCP", port: 4317 },
+                        { protocol: "TCP", port: 4318 },
+                        { protocol: "TCP", port: 8081 },
+                    ],
+                },
+                { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ protocol: "TCP", port: 8080 }] },
+            ],
+            egress: [
+                {
+                    to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+                    ports: [
+                        { protocol: "UDP", port: 53 },
+                        { protocol: "TCP", port: 53 },
+                    ],
+                },
+                { to: [{ ipBlock: { cidr: "10.20.0.0/16" } }], ports: [{ protocol: "TCP", port: 443 }] },
+                {
+                    to: [
+                        { ipBlock: { cidr: "0.0.0.0/0", except: PRIVATE_V4 } },
+                        { ipBlock: { cidr: "::/0", except: PRIVATE_V6 } },
+                    ],
+                    ports: [{ protocol: "TCP", port: 443 }],
+                },
+                { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kagent" } } }], ports: [{ protocol: "TCP", port: 8083 }] },
+            ],
+        });
+    });
+
     it("the Deployment waits for the namespace and mounts the Secrets the store delivers", () => {
         const deployment = one(run.recorder, T.deployment);
         const namespaceUrn = one(run.recorder, T.namespace, "relayer-namespace").urn;

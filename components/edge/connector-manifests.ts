@@ -3,6 +3,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import { TUNNEL_TOKEN_SECRET_KEY, TUNNEL_TOKEN_SECRET_NAME } from "../secrets/catalog";
+import { kubeDnsEgressRule } from "../workload/network-policy";
 import { relayerTopologySpread } from "../workload/scheduling";
 import { podSecurityAdmissionLabels, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../workload/security";
 
@@ -168,18 +169,8 @@ export function connectorNetworkPolicySpec(input: ConnectorNetworkInput): k8s.ty
                       },
                   ],
         egress: [
-            {
-                to: [
-                    {
-                        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
-                        podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
-                    },
-                ],
-                ports: [
-                    { protocol: "UDP", port: 53 },
-                    { protocol: "TCP", port: 53 },
-                ],
-            },
+            // The relayer's DNS rule: kube-system AND kube-dns pods in one peer, UDP and TCP 53.
+            kubeDnsEgressRule(),
             {
                 to: toCloudflare,
                 ports: [

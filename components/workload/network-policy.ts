@@ -39,9 +39,13 @@ export interface RelayerNetworkPolicyArgs {
 
 type Port = { protocol: "TCP" | "UDP"; port: number };
 const tcp = (port: number): Port => ({ protocol: "TCP", port });
+type Peer = { namespaceSelector?: object; podSelector?: object; ipBlock?: { cidr: string; except?: string[] } };
 
-/** DNS to kube-dns: pods labelled k8s-app=kube-dns IN kube-system (one peer, both selectors), UDP and TCP 53. */
-export function kubeDnsEgressRule(): { to: object[]; ports: Port[] } {
+/**
+ * DNS to kube-dns: pods labelled k8s-app=kube-dns IN kube-system (one peer, both selectors), UDP and TCP 53.
+ * Every pod this program runs (the relayer, the cloudflared connector) resolves names through this one rule.
+ */
+export function kubeDnsEgressRule(): { to: Peer[]; ports: Port[] } {
     return {
         to: [
             {

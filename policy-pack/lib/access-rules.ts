@@ -5,6 +5,12 @@
 
 type Rule = Record<string, unknown>;
 
+// Provider v6 still registers the deprecated pre-"zeroTrust" classes under their own type tokens with the
+// same inputs; a stack using them must not slip past the checks.
+export const ACCESS_POLICY_TYPES: readonly string[] = ["cloudflare:index/zeroTrustAccessPolicy:ZeroTrustAccessPolicy", "cloudflare:index/accessPolicy:AccessPolicy"];
+export const ACCESS_APPLICATION_TYPES: readonly string[] = ["cloudflare:index/zeroTrustAccessApplication:ZeroTrustAccessApplication", "cloudflare:index/accessApplication:AccessApplication"];
+export const TUNNEL_CONFIG_TYPES: readonly string[] = ["cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig", "cloudflare:index/tunnelConfig:TunnelConfig"];
+
 /** Selectors that admit a machine credential rather than a person. */
 const NON_IDENTITY_SELECTORS = new Set(["serviceToken", "anyValidServiceToken", "certificate", "commonName"]);
 
@@ -53,8 +59,10 @@ export function applicationHostnames(props: Record<string, unknown>): string[] {
         if (typeof value === "string" && value !== "") hosts.push(value.toLowerCase());
     };
     add(props["domain"]);
-    for (const domain of (props["selfHostedDomains"] as unknown[] | undefined) ?? []) add(domain);
-    for (const destination of (props["destinations"] as Rule[] | undefined) ?? []) {
+    const destinations = (props["destinations"] as Rule[] | undefined) ?? [];
+    // The provider documents that selfHostedDomains is ignored once destinations are given.
+    if (destinations.length === 0) for (const domain of (props["selfHostedDomains"] as unknown[] | undefined) ?? []) add(domain);
+    for (const destination of destinations) {
         if (destination?.["type"] === undefined || destination["type"] === "public") add(destination?.["uri"]);
     }
     return hosts;

@@ -77,3 +77,14 @@ export function actionTouchesService(action: string, service: string): boolean {
     const [prefix] = lower.split(":");
     return new RegExp(`^${prefix.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(service);
 }
+
+/**
+ * Does a Resource entry reach every resource of `service`? `*` does, and so does an ARN whose resource
+ * part is only a wildcard (`arn:aws:secretsmanager:*:123456789012:secret:*`, `arn:aws:kms:eu-west-1:1:key/*`).
+ */
+export function resourceCoversService(resource: string, service: string): boolean {
+    if (resource === "*") return true;
+    const parts = resource.split(":");
+    if (parts.length < 6 || parts[0] !== "arn" || (parts[2] !== service && parts[2] !== "*")) return false;
+    return /^(?:\*|[A-Za-z-]+[:/]\*)$/.test(parts.slice(5).join(":"));
+}

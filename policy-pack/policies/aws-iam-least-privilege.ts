@@ -1,7 +1,7 @@
 // IAM permission documents: no `*` action (or NotAction allows), and no `*` resource on Secrets Manager
 // or KMS actions — those would expose every secret and key of the account.
 import type { ReportViolation } from "@pulumi/policy";
-import { actionTouchesService, describeStatement, parseIamDocument } from "../lib/iam-document";
+import { actionTouchesService, describeStatement, parseIamDocument, resourceCoversService } from "../lib/iam-document";
 import { asRecord } from "../lib/k8s-workloads";
 import type { PackResourcePolicy } from "../lib/policy-types";
 import { securityGuide } from "../lib/policy-types";
@@ -25,9 +25,11 @@ function checkDocument(where: string, field: string, document: unknown, report: 
         const wildcardActions = statement.actions.filter((action) => action === "*" || action === "*:*");
         if (wildcardActions.length > 0) report(formatFinding(where, `${field} ${name} Action`, 'allows "*" (every action of every service)', "list the specific actions needed"));
         if (statement.notActions.length > 0) report(formatFinding(where, `${field} ${name} NotAction`, "allows everything except a few actions", "use Action with the specific actions needed"));
-        const sensitive = statement.actions.filter((action) => SENSITIVE_SERVICES.some((service) => actionTouchesService(action, service)));
-        if (sensitive.length > 0 && (statement.resources.includes("*") || statement.notResources.length > 0)) {
-            report(formatFinding(where, `${field} ${name} Resource`, `grants ${sensitive.join(", ")} on every resource ("*" or NotResource)`, "scope Resource to the ARNs of the specific secrets or keys"));
+        const services = SENSITIVE_SERVICES.filter((service) => statement.actions.some((action) => actionTouchesService(action, service)));
+        const everything = services.length > 0 && (statement.notResources.length > 0 || services.some((service) => statement.resources.some((resource) => resourceCoversService(resource, service))));
+        if (everything) {
+            const sensitive = statement.actions.filter((action) => services.some((service) => actionTouchesService(action, service)));
+            report(formatFinding(where, `${field} ${name} Resource`, `grants ${sensitive.join(", ")} on every resource ("*", a wildcard-only ARN or NotResource)`, "scope Resource to the ARNs of the specific secrets or keys"));
         }
     });
 }

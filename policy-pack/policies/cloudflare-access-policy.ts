@@ -2,7 +2,7 @@
 // `everyone`; nothing bypasses Access. Checked on standalone Access policies and on policies written
 // inline in an Access application.
 import type { PolicyConfigSchema, ReportViolation } from "@pulumi/policy";
-import { admitsPeople, DEFAULT_MFA_METHODS, requiresMfa, selectorsOf } from "../lib/access-rules";
+import { ACCESS_APPLICATION_TYPES, ACCESS_POLICY_TYPES, admitsPeople, DEFAULT_MFA_METHODS, requiresMfa, selectorsOf } from "../lib/access-rules";
 import { asRecord } from "../lib/k8s-workloads";
 import { readPolicyConfig } from "../lib/policy-config";
 import type { PackResourcePolicy } from "../lib/policy-types";
@@ -10,8 +10,6 @@ import { securityGuide } from "../lib/policy-types";
 import { checkEach } from "../lib/unknowns";
 import { formatFinding } from "../lib/finding";
 
-const ACCESS_POLICY = "cloudflare:index/zeroTrustAccessPolicy:ZeroTrustAccessPolicy";
-const ACCESS_APPLICATION = "cloudflare:index/zeroTrustAccessApplication:ZeroTrustAccessApplication";
 
 const configSchema: PolicyConfigSchema = {
     properties: {
@@ -47,9 +45,10 @@ export const cloudflareAccessPolicy: PackResourcePolicy = {
     remediationSteps: 'Use decision "allow" with specific identities plus a require rule authMethod "mfa"; use "non_identity" with service tokens for machines.',
     configSchema,
     validateResource: (args, reportViolation) => {
-        if (args.type !== ACCESS_POLICY && args.type !== ACCESS_APPLICATION) return;
+        const standalone = ACCESS_POLICY_TYPES.includes(args.type);
+        if (!standalone && !ACCESS_APPLICATION_TYPES.includes(args.type)) return;
         const { mfaMethods } = readPolicyConfig<{ mfaMethods: string[] }>(configSchema, args);
-        if (args.type === ACCESS_POLICY) {
+        if (standalone) {
             checkRules(`Access policy '${args.name}'`, "", args.props, mfaMethods, reportViolation);
             return;
         }

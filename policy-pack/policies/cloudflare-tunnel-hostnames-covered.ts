@@ -2,15 +2,13 @@
 // origin is reachable by anyone who knows the name. Applications are indexed once (exact hosts and
 // wildcard suffixes), then each tunnel ingress is a lookup.
 import type { PolicyResource } from "@pulumi/policy";
-import { applicationHostnames } from "../lib/access-rules";
+import { ACCESS_APPLICATION_TYPES, applicationHostnames, TUNNEL_CONFIG_TYPES } from "../lib/access-rules";
 import { asRecord } from "../lib/k8s-workloads";
 import type { PackStackPolicy } from "../lib/policy-types";
 import { securityGuide } from "../lib/policy-types";
 import { checkEach } from "../lib/unknowns";
 import { formatFinding } from "../lib/finding";
 
-const TUNNEL_CONFIG = "cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig";
-const ACCESS_APPLICATION = "cloudflare:index/zeroTrustAccessApplication:ZeroTrustAccessApplication";
 
 interface CoverageIndex {
     /** Host → path prefixes covered ("" = the whole host). */
@@ -28,7 +26,7 @@ function addCoverage(map: Map<string, string[]>, key: string, path: string): voi
 function indexApplications(resources: readonly PolicyResource[]): CoverageIndex {
     const index: CoverageIndex = { exact: new Map(), wildcard: new Map() };
     checkEach(resources, (resource) => {
-        if (resource.type !== ACCESS_APPLICATION) return;
+        if (!ACCESS_APPLICATION_TYPES.includes(resource.type)) return;
         for (const entry of applicationHostnames(resource.props)) {
             const slash = entry.indexOf("/");
             const host = slash >= 0 ? entry.slice(0, slash) : entry;
@@ -62,7 +60,7 @@ export const cloudflareTunnelHostnamesCovered: PackStackPolicy = {
     validateStack: (args, reportViolation) => {
         const index = indexApplications(args.resources);
         checkEach(args.resources, (resource) => {
-            if (resource.type !== TUNNEL_CONFIG) return;
+            if (!TUNNEL_CONFIG_TYPES.includes(resource.type)) return;
             const ingresses = asRecord(resource.props["config"])["ingresses"];
             if (!Array.isArray(ingresses)) return;
             ingresses.forEach((raw, position) => {
