@@ -18,12 +18,11 @@ import {
 } from "./config-values";
 import { edgeGuardrails, edgeSettingsFixes, edgeSettingsShape } from "./edge/settings";
 import { secretsGuardrails, secretsSettingsFixes, secretsSettingsShape } from "./secrets/settings";
-import { cpuMillis, isDigestPinned, memoryBytes, parseImageReference } from "./workload/values";
+import { cpuMillis, DNS_LABEL as dnsLabel, inClusterServiceTarget, isDigestPinned, memoryBytes, parseImageReference } from "./workload/values";
 
 /** What a secret config value looks like after parsing: its presence is known, its value never is. */
 export const SECRET_CONFIG_MARKER = "[secret]";
 
-const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const labelKey = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 const quantityCpu = /^(\d+m|\d+(\.\d+)?)$/;
@@ -239,7 +238,7 @@ export function generalGuardrails(s: GeneralSettings, ctx: GuardrailContext, sec
     if (s.networkPolicyEnabled && s.apiServerCidrs.length === 0) {
         add("apiServerCidrs", "is required when networkPolicyEnabled is true (the relayer must reach the Kubernetes API, usually on private addresses)", generalSettingsFixes.apiServerCidrs);
     }
-    if (s.kagentInvokeEgress && kagentControllerTarget(s.kagentUrl) === undefined) {
+    if (s.kagentInvokeEgress && inClusterServiceTarget(s.kagentUrl) === undefined) {
         add("kagentUrl", "must be an in-cluster service URL http://<service>.<namespace>[.svc[.cluster.local]]:<port> when kagentInvokeEgress is true", "set the in-cluster URL or run `pulumi config set kagentInvokeEgress false`");
     }
 
@@ -256,21 +255,6 @@ export function generalGuardrails(s: GeneralSettings, ctx: GuardrailContext, sec
         if (!s.logRedactPii) add("logRedactPii", "is false; compliance hipaa requires PII-redacting logs", generalSettingsFixes.logRedactPii);
     }
     return problems;
-}
-
-/** Namespace and port of an in-cluster `http://<service>.<namespace>…:<port>` URL (for the egress rule). */
-export function kagentControllerTarget(url: string): { namespace: string; port: number } | undefined {
-    let parsed: URL;
-    try {
-        parsed = new URL(url);
-    } catch {
-        return undefined;
-    }
-    const labels = parsed.hostname.split(".");
-    const inCluster = labels.length === 2 || (labels.length === 3 && labels[2] === "svc") || (labels.length === 5 && labels.slice(2).join(".") === "svc.cluster.local");
-    if (!inCluster || !dnsLabel.test(labels[0]) || !dnsLabel.test(labels[1])) return undefined;
-    const portNumber = parsed.port ? Number(parsed.port) : parsed.protocol === "https:" ? 443 : 80;
-    return { namespace: labels[1], port: portNumber };
 }
 
 /** Every section of the stack config: its keys, fix texts and guardrails. */

@@ -7,7 +7,6 @@ import {
     generalSettingsSchema,
     generalSettingsShape,
     guardrailContext,
-    kagentControllerTarget,
     loadStackConfig,
     parseStackConfig,
     SECRET_CONFIG_MARKER,
@@ -17,6 +16,7 @@ import { edgeSettingsShape } from "../components/edge/settings";
 import { secretsSettingsShape } from "../components/secrets/settings";
 import { installMocks, loadStackConfig as loadRuntimeConfig } from "../tools/lib/mock-runtime";
 import { withConfigOverrides } from "../tools/lib/stack-files";
+import { inClusterServiceTarget } from "../components/workload/values";
 import { stackFiles } from "./helpers/program";
 
 const dev = stackFiles("dev");
@@ -327,11 +327,11 @@ describe("config: production-like detection and KAgent controller target", () =>
     });
 
     it("derives namespace and port of an in-cluster controller URL", () => {
-        assert.deepStrictEqual(kagentControllerTarget("http://kagent-controller.kagent:8083"), { namespace: "kagent", port: 8083 });
-        assert.deepStrictEqual(kagentControllerTarget("http://kagent-controller.ai.svc.cluster.local:9000"), { namespace: "ai", port: 9000 });
-        assert.deepStrictEqual(kagentControllerTarget("https://kagent-controller.ai.svc"), { namespace: "ai", port: 443 });
-        assert.strictEqual(kagentControllerTarget("https://kagent.example.com"), undefined);
-        assert.strictEqual(kagentControllerTarget("http://10.0.0.1:8083"), undefined);
+        assert.deepStrictEqual(inClusterServiceTarget("http://kagent-controller.kagent:8083"), { namespace: "kagent", port: 8083 });
+        assert.deepStrictEqual(inClusterServiceTarget("http://kagent-controller.ai.svc.cluster.local:9000"), { namespace: "ai", port: 9000 });
+        assert.deepStrictEqual(inClusterServiceTarget("https://kagent-controller.ai.svc"), { namespace: "ai", port: 443 });
+        assert.strictEqual(inClusterServiceTarget("https://kagent.example.com"), undefined);
+        assert.strictEqual(inClusterServiceTarget("http://10.0.0.1:8083"), undefined);
     });
 
     it("section guardrails are pure and can be called directly", () => {

@@ -19,6 +19,7 @@ import {
 } from "../components/edge/connector-manifests";
 import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
+import { kubeDnsEgressRule } from "../components/workload/network-policy";
 import { relayerTopologySpread } from "../components/workload/scheduling";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../components/workload/security";
 import { serviceTokenVersion, tunnelTokenVersion } from "../components/edge/rotation";
@@ -279,6 +280,17 @@ describe("edge builders", () => {
                 },
                 { ports: [{ protocol: "TCP", port: 8080 }] },
             ]);
+        });
+
+        it("limits the origin rule to the origin's namespace when the origin is an in-cluster Service", () => {
+            const spec = connectorNetworkPolicySpec({ instance: "edge-connector", egressCidrs: ["198.41.128.0/17"], originPorts: [8080], originNamespace: "backend" });
+            const egress = spec.egress as unknown[];
+            assert.deepStrictEqual(egress[2], {
+                to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "backend" } } }],
+                ports: [{ protocol: "TCP", port: 8080 }],
+            });
+            // The DNS rule is the relayer's own (one definition for every pod of the program).
+            assert.deepStrictEqual(egress[0], kubeDnsEgressRule());
         });
 
         it("denies all ingress when monitoring is off", () => {

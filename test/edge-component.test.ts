@@ -295,7 +295,11 @@ describe("CloudflareEdge (mocked program)", function () {
                     for (const [k, v] of Object.entries(selector)) assert.strictEqual(podLabels[k], v);
                 }
                 assert.strictEqual((netpol.inputs.metadata as { namespace: string }).namespace, "cloudflared");
-                assert.deepStrictEqual(netpolSpec.egress?.[2], { ports: [{ protocol: "TCP", port: 8080 }] });
+                // The origin is an in-cluster Service: only its namespace, only its port.
+                assert.deepStrictEqual(netpolSpec.egress?.[2], {
+                    to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "consonant-backend" } } }],
+                    ports: [{ protocol: "TCP", port: 8080 }],
+                });
                 assert.strictEqual(pdbSpec.maxUnavailable, 1);
             });
         });

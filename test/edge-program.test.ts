@@ -5,7 +5,7 @@ import { strict as assert } from "assert";
 import { StackConfigError } from "../components/config-values";
 import { manifestFromRegistration, validateKubernetesObjects } from "../tools/lib/k8s-schema";
 import { maskSecrets, MockRecorder, RecordedResource, unwrapSecrets } from "../tools/lib/mock-runtime";
-import { one, plainInputs, ProgramRun, runProgram, stackFiles } from "./helpers/program";
+import { CONNECTOR_OVERRIDES, one, plainInputs, ProgramRun, runProgram, stackFiles } from "./helpers/program";
 
 /** What the offline mocks mint for the edge's credentials (tools/lib/mock-runtime.ts). */
 const CREDENTIALS = {
@@ -110,12 +110,7 @@ describe("Cloudflare edge in the program", () => {
     describe("prod with the connector deployed by this program", () => {
         let run: ProgramRun;
         before(async () => {
-            run = await runProgram("prod", {
-                overrides: {
-                    cloudflareConnectorEnabled: "true",
-                    cloudflareConnectorImage: `cloudflare/cloudflared:2025.11.1@sha256:${"c".repeat(64)}`,
-                },
-            });
+            run = await runProgram("prod", { overrides: CONNECTOR_OVERRIDES });
         });
 
         it("registers schema-valid connector objects in the connector namespace", async () => {

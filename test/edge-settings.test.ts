@@ -280,6 +280,8 @@ describe("edge settings", () => {
                 podSecurityVersion: "v1.32",
                 egressCidrs: [...CLOUDFLARE_IP_RANGES],
                 originPorts: [8080],
+                // An in-cluster origin Service: the connector's origin egress names its namespace.
+                originNamespace: "consonant-backend",
             },
         });
         const cloudflareMfa = edgePlanFromSettings(
@@ -293,10 +295,14 @@ describe("edge settings", () => {
         // Without monitoring, nobody may scrape the connector.
         const unmonitored = edgePlanFromSettings(validSettings(), { ...CLUSTER, monitoringEnabled: false });
         assert.ok(!("monitoringNamespace" in unmonitored!.connector!));
-        // An https origin without a port is dialled on 443.
-        assert.deepStrictEqual(
-            edgePlanFromSettings(validSettings({ cloudflareOriginService: "https://backend.internal" }), CLUSTER)!.connector!.originPorts,
-            [443],
-        );
+        // An https origin without a port is dialled on 443; outside the cluster its namespace is unknown.
+        const external = edgePlanFromSettings(validSettings({ cloudflareOriginService: "https://backend.internal" }), CLUSTER)!.connector!;
+        assert.deepStrictEqual(external.originPorts, [443]);
+        assert.ok(!("originNamespace" in external));
+        // A two-label host may be public (`backend.internal`) or `<svc>.<ns>`: only the .svc forms name a namespace.
+        const twoLabels = edgePlanFromSettings(validSettings({ cloudflareOriginService: "http://backend.backend-ns:8080" }), CLUSTER)!.connector!;
+        assert.ok(!("originNamespace" in twoLabels));
+        const fqdn = edgePlanFromSettings(validSettings({ cloudflareOriginService: "http://backend.backend-ns.svc.cluster.local:8080" }), CLUSTER)!.connector!;
+        assert.strictEqual(fqdn.originNamespace, "backend-ns");
     });
 });

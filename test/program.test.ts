@@ -13,7 +13,7 @@ import {
 import { manifestFromRegistration, validateKubernetesObjects } from "../tools/lib/k8s-schema";
 import { RecordedResource } from "../tools/lib/mock-runtime";
 import { SECRET_PLACEHOLDER_PREFIX } from "../tools/lib/stack-files";
-import { one, plainInputs, ProgramRun, runProgram } from "./helpers/program";
+import { CONNECTOR_OVERRIDES, one, plainInputs, ProgramRun, runProgram } from "./helpers/program";
 
 const T = {
     namespace: "kubernetes:core/v1:Namespace",
@@ -439,11 +439,13 @@ describe("program: optional features (dev with overrides)", () => {
 
     commonChecks("variants", () => run);
 
-    it("an existing namespace is labelled by a server-side patch instead of created", () => {
+    it("an existing namespace is labelled by a server-side patch instead of created", async () => {
         assert.deepStrictEqual(run.recorder.ofType(T.namespace), []);
         const patch = plainInputs<Obj>(one(run.recorder, T.namespacePatch));
         assert.strictEqual(patch.metadata.name, "consonant-system");
         assert.deepStrictEqual(patch.metadata.labels, { ...podSecurityAdmissionLabels("v1.32"), "app.kubernetes.io/part-of": "consonant" });
+        // A patch is not a whole object (manifestFromRegistration skips it), but what it applies must be a valid Namespace.
+        assert.deepStrictEqual(await validateKubernetesObjects([{ apiVersion: "v1", kind: "Namespace", metadata: patch.metadata }]), []);
     });
 
     it("istio: injection annotation and a STRICT PeerAuthentication (metrics port permissive for Prometheus)", () => {
@@ -474,6 +476,39 @@ describe("program: optional features (dev with overrides)", () => {
             to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "istio-system" } } }],
             ports: [{ protocol: "TCP", port: 15012 }],
         });
+    });
+});
+
+describe("program: prod with every component at once (connector, Vault, Istio)", () => {
+    let run: ProgramRun;
+    before(async () => {
+        run = await runProgram("prod", {
+            overrides: {
+                ...CONNECTOR_OVERRIDES,
+                secretsMode: "vault",
+                vaultAddress: "https://vault.example.test:8200",
+                vaultKubernetesHost: "https://api.eks-prod.example.test",
+                vaultKubernetesCaCert: "-----BEGIN CERTIFICATE-----\nMIIBfakeTestCertificateNotReal\n-----END CERTIFICATE-----",
+                serviceMesh: "istio",
+            },
+        });
+    });
+
+    // The invariants (unique URNs, schema-valid objects incl. CRDs, explicit providers, hardened containers, no
+    // secret output) hold for the largest program too, not only for the committed stacks.
+    commonChecks("prod, all components", () => run);
+
+    it("runs exactly two Deployments, the relayer and the connector, in their own restricted namespaces", () => {
+        const namespaces = run.recorder.ofType(T.deployment).map((d) => plainInputs<Obj>(d).metadata.namespace).sort();
+        assert.deepStrictEqual(namespaces, ["cloudflared", "consonant-system"]);
+        assert.deepStrictEqual(run.recorder.ofType(T.namespace).map((ns) => plainInputs<Obj>(ns).metadata.name).sort(), ["cloudflared", "consonant-system"]);
+        for (const ns of run.recorder.ofType(T.namespace)) {
+            assert.deepStrictEqual(
+                Object.fromEntries(Object.entries(plainInputs<Obj>(ns).metadata.labels).filter(([k]) => k.startsWith("pod-security.kubernetes.io/"))),
+                podSecurityAdmissionLabels("v1.32"),
+                plainInputs<Obj>(ns).metadata.name,
+            );
+        }
     });
 });
 

@@ -37,8 +37,12 @@ describe("README", () => {
         assert.strictEqual(scripts.render, "ts-node --swc tools/render.ts");
     });
 
-    it("only mentions npm scripts that exist", () => {
-        for (const [, name] of readme.matchAll(/npm run ([a-z:-]+)/g)) assert.ok(scripts[name], `package.json has script '${name}'`);
+    it("only mentions npm scripts that exist (in the root or the named workspace)", () => {
+        for (const [, name, workspace] of readme.matchAll(/npm run ([a-z:-]+)(?: -w ([a-z-]+))?/g)) {
+            const owner = workspace ? path.join(workspace, "package.json") : "package.json";
+            const ownerScripts = (JSON.parse(fs.readFileSync(path.join(root, owner), "utf8")) as { scripts: Record<string, string> }).scripts;
+            assert.ok(ownerScripts[name], `${owner} has script '${name}'`);
+        }
     });
 
     it("describes exactly the files the render writes and its exit codes", () => {

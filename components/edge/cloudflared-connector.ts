@@ -9,22 +9,9 @@ import {
     connectorNetworkPolicySpec,
     connectorPdbSpec,
 } from "./connector-manifests";
+import type { ConnectorPlan } from "./settings";
 
-export interface CloudflaredConnectorArgs {
-    /** Namespace created for the connector (fixed name: the secret store writes the token Secret into it). */
-    namespace: string;
-    /** Two or more replicas. */
-    replicas: number;
-    /** cloudflared image pinned by digest. */
-    image: string;
-    /** Namespace whose Prometheus may scrape the metrics port; undefined when monitoring is off. */
-    monitoringNamespace?: string;
-    /** Pinned Pod Security Admission version for the namespace labels, e.g. `v1.32`. */
-    podSecurityVersion: string;
-    /** Ranges the connector may dial on 7844 and 443. */
-    egressCidrs: string[];
-    /** TCP ports the connector may dial the origin on. */
-    originPorts: number[];
+export interface CloudflaredConnectorArgs extends ConnectorPlan {
     /** Explicit Kubernetes provider (no ambient kubeconfig). */
     provider: k8s.Provider;
 }
@@ -65,6 +52,7 @@ export class CloudflaredConnector extends pulumi.ComponentResource {
                     instance: name,
                     egressCidrs: args.egressCidrs,
                     originPorts: args.originPorts,
+                    originNamespace: args.originNamespace,
                     monitoringNamespace: args.monitoringNamespace,
                 }),
             },

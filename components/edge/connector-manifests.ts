@@ -148,11 +148,13 @@ export interface ConnectorNetworkInput {
     egressCidrs: string[];
     /** TCP ports of the origin as seen by the pod (the Service's target port for an in-cluster origin). */
     originPorts: number[];
+    /** Namespace of an in-cluster origin: the origin rule then admits only its pods, not the ports anywhere. */
+    originNamespace?: string;
     /** Namespace whose Prometheus scrapes the metrics port; undefined when monitoring is off. */
     monitoringNamespace?: string;
 }
 
-/** Default-deny both ways, then: metrics from monitoring (if on); DNS, the tunnel edge, the API, the origin. */
+/** Default-deny both ways, then: metrics from monitoring (if on); DNS, the tunnel edge, the origin. */
 export function connectorNetworkPolicySpec(input: ConnectorNetworkInput): k8s.types.input.networking.v1.NetworkPolicySpec {
     const toCloudflare = input.egressCidrs.map((cidr) => ({ ipBlock: { cidr } }));
     return {
@@ -180,7 +182,11 @@ export function connectorNetworkPolicySpec(input: ConnectorNetworkInput): k8s.ty
                 ],
             },
             {
-                // The origin's address is not known here (a Service, a VM, …): the rule is limited by port.
+                // An in-cluster origin is limited to its namespace; an origin outside the cluster (a VM, another
+                // network) has no address known here, so its rule is limited by port only.
+                ...(input.originNamespace !== undefined
+                    ? { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": input.originNamespace } } }] }
+                    : {}),
                 ports: input.originPorts.map((port) => ({ protocol: "TCP", port })),
             },
         ],

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { configBoolean, configInteger, configJson, ConfigProblem, GuardrailContext } from "../config-values";
 import type { PeopleAccess } from "./access";
 import { originPort } from "./connector-manifests";
-import { isDigestPinned } from "../workload/values";
+import { inClusterServiceTarget, isDigestPinned } from "../workload/values";
 
 /** A Go-style duration as Cloudflare's API takes it (`300ms`, `2h45m`, `8760h`): units ns, us, µs, ms, s, m, h. */
 const GO_DURATION = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
@@ -316,18 +316,27 @@ export interface EdgePlan {
     allowedIdps: string[];
     /** Present when email domains are configured. */
     people?: PeopleAccess;
-    connector?: {
-        namespace: string;
-        replicas: number;
-        image: string;
-        /** The cluster's Prometheus namespace (`monitoringNamespace`), present when `monitoringEnabled`. */
-        monitoringNamespace?: string;
-        /** Pinned Pod Security Admission version (general setting `podSecurityVersion`). */
-        podSecurityVersion: string;
-        egressCidrs: string[];
-        /** Ports the connector may dial the origin on (never empty). */
-        originPorts: number[];
-    };
+    connector?: ConnectorPlan;
+}
+
+/** The in-cluster cloudflared connector, when this program deploys it. */
+export interface ConnectorPlan {
+    /** Namespace created for the connector (fixed name: the secret store writes the token Secret into it). */
+    namespace: string;
+    /** Two or more replicas. */
+    replicas: number;
+    /** cloudflared image pinned by digest. */
+    image: string;
+    /** The cluster's Prometheus namespace (`monitoringNamespace`), present when `monitoringEnabled`. */
+    monitoringNamespace?: string;
+    /** Pinned Pod Security Admission version (general setting `podSecurityVersion`). */
+    podSecurityVersion: string;
+    /** Ranges the connector may dial on 7844 and 443. */
+    egressCidrs: string[];
+    /** Ports the connector may dial the origin on (never empty). */
+    originPorts: number[];
+    /** Namespace of an in-cluster origin Service; the origin egress is then limited to it (else: by port only). */
+    originNamespace?: string;
 }
 
 /**
@@ -381,7 +390,19 @@ export function edgePlanFromSettings(
             egressCidrs: s.cloudflareConnectorEgressCidrs,
             originPorts:
                 s.cloudflareConnectorOriginPorts.length > 0 ? s.cloudflareConnectorOriginPorts : [originPort(plan.originService)],
+            ...originNamespaceOf(plan.originService),
         };
     }
     return plan;
+}
+
+/**
+ * `{ originNamespace }` when the origin is unmistakably an in-cluster Service (`<svc>.<ns>.svc[.cluster.local]`),
+ * else nothing. A two-label host (`backend.internal`) could be a public name too, so it keeps the port-only rule
+ * rather than pinning the egress to a namespace that may not be the origin's.
+ */
+function originNamespaceOf(originService: string): { originNamespace?: string } {
+    if (!/\.svc(\.cluster\.local)?$/.test(new URL(originService).hostname)) return {};
+    const target = inClusterServiceTarget(originService);
+    return target ? { originNamespace: target.namespace } : {};
 }

@@ -1,6 +1,8 @@
 // The workload's plain settings, derived from the validated StackConfig by a pure function, so the component
 // receives typed args and never reads Pulumi config itself.
-import { kagentControllerTarget, StackConfig } from "../config";
+import type { StackConfig } from "../config";
+import type { RelayerEnvSettings } from "./container";
+import { inClusterServiceTarget } from "./values";
 
 /** Where the relayer image comes from. */
 export type ImageSource =
@@ -19,17 +21,8 @@ export interface RelayerWorkloadSettings {
     image: ImageSource;
     imagePullPolicy: string;
     resources: { cpuRequest: string; cpuLimit: string; memoryRequest: string; memoryLimit: string };
-    env: {
-        allowInsecureBackend: boolean;
-        clusterName: string;
-        spoolMaxBytes: number;
-        otlpMaxRequestBytes: number;
-        llmProviders: readonly string[];
-        kagentUrl: string;
-        logLevel: string;
-        redactPii: boolean;
-        drainSeconds: number;
-    };
+    /** The env settings known from config; the backend URL and KAgent namespaces are added by the component. */
+    env: Omit<RelayerEnvSettings, "backendUrl" | "kagentNamespaces">;
     kagent: {
         namespaces: readonly string[];
         podSelector: Record<string, string>;
@@ -78,7 +71,7 @@ export function workloadSettingsFromConfig(cfg: StackConfig, buildContext: strin
         kagent: {
             namespaces: cfg.kagentNamespaces,
             podSelector: cfg.kagentPodSelector,
-            controller: cfg.kagentInvokeEgress ? kagentControllerTarget(cfg.kagentUrl) : undefined,
+            controller: cfg.kagentInvokeEgress ? inClusterServiceTarget(cfg.kagentUrl) : undefined,
         },
         networkPolicy: cfg.networkPolicyEnabled
             ? { apiServerCidrs: cfg.apiServerCidrs, apiServerPorts: cfg.apiServerPorts, extraEgress: cfg.extraEgress }

@@ -1,5 +1,5 @@
-// Pure parsers for values the workload settings carry: OCI image references and Kubernetes quantities.
-// Config validation and the component both use them, so "pinned by digest" means the same thing everywhere.
+// Pure parsers for values the workload settings carry: OCI image references, Kubernetes quantities and in-cluster
+// service URLs. Config validation and the components use them, so "pinned by digest" means the same thing everywhere.
 
 /** The parts of an OCI image reference `[registry/]repository[:tag][@sha256:<64 hex>]`. */
 export interface ImageReference {
@@ -57,4 +57,25 @@ export function memoryBytes(quantity: string): number {
     const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(quantity);
     if (!match) return Number.NaN;
     return Number(match[1]) * memoryUnits[match[2] ?? ""];
+}
+
+/** A Kubernetes DNS label (RFC 1123): namespace, Service and cluster names. */
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/**
+ * Namespace and port of an in-cluster Service URL `http(s)://<service>.<namespace>[.svc[.cluster.local]][:<port>]`,
+ * so a NetworkPolicy can name the destination namespace instead of allowing the port anywhere; undefined otherwise.
+ */
+export function inClusterServiceTarget(url: string): { namespace: string; port: number } | undefined {
+    let parsed: URL;
+    try {
+        parsed = new URL(url);
+    } catch {
+        return undefined;
+    }
+    const labels = parsed.hostname.split(".");
+    const inCluster = labels.length === 2 || (labels.length === 3 && labels[2] === "svc") || (labels.length === 5 && labels.slice(2).join(".") === "svc.cluster.local");
+    if (!inCluster || !DNS_LABEL.test(labels[0]) || !DNS_LABEL.test(labels[1])) return undefined;
+    const portNumber = parsed.port ? Number(parsed.port) : parsed.protocol === "https:" ? 443 : 80;
+    return { namespace: labels[1], port: portNumber };
 }

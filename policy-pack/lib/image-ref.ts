@@ -9,7 +9,7 @@
 // so `registry:5000/app:1.2` has a port and a tag, and `app:5000` is an image with tag "5000".
 
 export interface ImageReference {
-    /** Registry host (with port) as written, or "docker.io" when the reference has none. */
+    /** Registry host (with port) as written, or "docker.io" when the reference has none (or names index.docker.io). */
     registry: string;
     /** Repository path, with Docker Hub's implicit "library/" for single-component names. */
     repository: string;
@@ -64,6 +64,8 @@ export function parseImageReference(reference: string): ParsedImage {
     if (components.some((component) => !PATH_COMPONENT.test(component))) {
         return { ok: false, problem: `has an invalid repository path "${rest}" (lowercase letters, digits and . _ - separators only)` };
     }
+    // Docker Hub's legacy host name is the same registry (the distribution library normalises it too).
+    if (registry === "index.docker.io") registry = "docker.io";
     const repository = registry === "docker.io" && components.length === 1 ? `library/${rest}` : rest;
     return { ok: true, image: { registry, repository, tag, digest } };
 }

@@ -11,16 +11,39 @@ interface WorkloadKind {
     replicated: boolean;
 }
 
+// Keyed by API group and kind, not version: @pulumi/kubernetes still registers the deprecated versions
+// (apps/v1beta1, apps/v1beta2, extensions/v1beta1, batch/v1beta1, batch/v2alpha1) with the same pod
+// template layout, and a stack using them must not slip past the workload policies.
 const KINDS: Record<string, WorkloadKind> = {
-    "kubernetes:core/v1:Pod": { kind: "Pod", podSpecPath: ["spec"], replicated: false },
-    "kubernetes:core/v1:ReplicationController": { kind: "ReplicationController", podSpecPath: ["spec", "template", "spec"], replicated: true },
-    "kubernetes:apps/v1:Deployment": { kind: "Deployment", podSpecPath: ["spec", "template", "spec"], replicated: true },
-    "kubernetes:apps/v1:StatefulSet": { kind: "StatefulSet", podSpecPath: ["spec", "template", "spec"], replicated: true },
-    "kubernetes:apps/v1:DaemonSet": { kind: "DaemonSet", podSpecPath: ["spec", "template", "spec"], replicated: false },
-    "kubernetes:apps/v1:ReplicaSet": { kind: "ReplicaSet", podSpecPath: ["spec", "template", "spec"], replicated: true },
-    "kubernetes:batch/v1:Job": { kind: "Job", podSpecPath: ["spec", "template", "spec"], replicated: false },
-    "kubernetes:batch/v1:CronJob": { kind: "CronJob", podSpecPath: ["spec", "jobTemplate", "spec", "template", "spec"], replicated: false },
+    "core:Pod": { kind: "Pod", podSpecPath: ["spec"], replicated: false },
+    "core:ReplicationController": { kind: "ReplicationController", podSpecPath: ["spec", "template", "spec"], replicated: true },
+    "apps:Deployment": { kind: "Deployment", podSpecPath: ["spec", "template", "spec"], replicated: true },
+    "apps:StatefulSet": { kind: "StatefulSet", podSpecPath: ["spec", "template", "spec"], replicated: true },
+    "apps:DaemonSet": { kind: "DaemonSet", podSpecPath: ["spec", "template", "spec"], replicated: false },
+    "apps:ReplicaSet": { kind: "ReplicaSet", podSpecPath: ["spec", "template", "spec"], replicated: true },
+    "extensions:Deployment": { kind: "Deployment", podSpecPath: ["spec", "template", "spec"], replicated: true },
+    "extensions:DaemonSet": { kind: "DaemonSet", podSpecPath: ["spec", "template", "spec"], replicated: false },
+    "extensions:ReplicaSet": { kind: "ReplicaSet", podSpecPath: ["spec", "template", "spec"], replicated: true },
+    "batch:Job": { kind: "Job", podSpecPath: ["spec", "template", "spec"], replicated: false },
+    "batch:CronJob": { kind: "CronJob", podSpecPath: ["spec", "jobTemplate", "spec", "template", "spec"], replicated: false },
 };
+
+const TYPE_TOKEN = /^kubernetes:([^/:]+)\/[^/:]+:([A-Za-z]+)$/;
+// Every policy asks about every resource's type; a stack has few distinct types.
+const kindsByType = new Map<string, { known: WorkloadKind; patch: boolean } | undefined>();
+
+function lookupKind(type: string): { known: WorkloadKind; patch: boolean } | undefined {
+    if (kindsByType.has(type)) return kindsByType.get(type);
+    const match = TYPE_TOKEN.exec(type);
+    let found: { known: WorkloadKind; patch: boolean } | undefined;
+    if (match) {
+        const patch = match[2].endsWith("Patch");
+        const known = KINDS[`${match[1]}:${patch ? match[2].slice(0, -"Patch".length) : match[2]}`];
+        found = known && { known, patch };
+    }
+    kindsByType.set(type, found);
+    return found;
+}
 
 export interface WorkloadView {
     kind: string;
@@ -33,6 +56,8 @@ export interface WorkloadView {
     podSpecPath: string;
     /** Labels the pods get (pod template labels; for a Pod its own labels). */
     podLabels: Record<string, string>;
+    /** Dotted path of the pod labels, for messages (`metadata.labels` for a Pod). */
+    podLabelsPath: string;
     podAnnotations: Record<string, string>;
     podAnnotationsPath: string;
     replicated: boolean;
@@ -65,9 +90,8 @@ function asRecord(value: unknown): Json {
 }
 
 export function workloadKindOf(type: string): { kind: string; patch: boolean; replicated: boolean } | undefined {
-    const patch = type.endsWith("Patch");
-    const known = KINDS[patch ? type.slice(0, -"Patch".length) : type];
-    return known ? { kind: known.kind, patch, replicated: known.replicated } : undefined;
+    const found = lookupKind(type);
+    return found && { kind: found.known.kind, patch: found.patch, replicated: found.known.replicated };
 }
 
 export function isWorkloadType(type: string): boolean {
@@ -88,11 +112,12 @@ export function workloadOf(type: string, props: Json): WorkloadView | undefined 
 }
 
 function buildWorkloadView(type: string, props: Json): WorkloadView | undefined {
-    const patch = type.endsWith("Patch");
-    const known = KINDS[patch ? type.slice(0, -"Patch".length) : type];
-    if (!known) return undefined;
+    const found = lookupKind(type);
+    if (!found) return undefined;
+    const { known, patch } = found;
     const templatePath = known.podSpecPath.slice(0, -1);
-    const podMetadata = known.kind === "Pod" ? asRecord(props["metadata"]) : asRecord(at(props, [...templatePath, "metadata"]));
+    const podMetadataPath = known.kind === "Pod" ? ["metadata"] : [...templatePath, "metadata"];
+    const podMetadata = asRecord(at(props, podMetadataPath));
     return {
         kind: known.kind,
         patch,
@@ -100,8 +125,9 @@ function buildWorkloadView(type: string, props: Json): WorkloadView | undefined 
         podSpec: asRecord(at(props, known.podSpecPath)),
         podSpecPath: known.podSpecPath.join("."),
         podLabels: asRecord(podMetadata["labels"]) as Record<string, string>,
+        podLabelsPath: [...podMetadataPath, "labels"].join("."),
         podAnnotations: asRecord(podMetadata["annotations"]) as Record<string, string>,
-        podAnnotationsPath: known.kind === "Pod" ? "metadata.annotations" : [...templatePath, "metadata", "annotations"].join("."),
+        podAnnotationsPath: [...podMetadataPath, "annotations"].join("."),
         replicated: known.replicated,
         props,
     };

@@ -14,20 +14,20 @@ export function namespaceOf(props: Record<string, unknown>, provider?: { props: 
 }
 
 /**
- * Every resource of `type` (NetworkPolicies, PodDisruptionBudgets) filed under its namespace in a
+ * Every resource of the given types (NetworkPolicies, PodDisruptionBudgets) filed under its namespace in a
  * SelectorIndex, because their selectors only ever select pods of their own namespace. Stack policies
  * build this once and then look each workload up, which keeps them linear in the number of resources.
  * A resource whose namespace or selector is unknown during preview is left out and the policy undecided.
  */
 export function indexSelectorsByNamespace<T>(
     resources: readonly PolicyResource[],
-    type: string,
+    types: readonly string[],
     itemOf: (resource: PolicyResource) => T,
     selectorOf: (item: T) => LabelSelector | null | undefined,
 ): Map<string, SelectorIndex<T>> {
     const byNamespace = new Map<string, SelectorIndex<T>>();
     checkEach(resources, (resource) => {
-        if (resource.type !== type) return;
+        if (!types.includes(resource.type)) return;
         const item = itemOf(resource);
         const namespace = namespaceOf(resource.props, resource.provider);
         let index = byNamespace.get(namespace);

@@ -1,13 +1,14 @@
 // RBAC rule access shared by the RBAC policies: Role and ClusterRole (and their patches) carry
 // `rules`, each with apiGroups, resources, verbs, resourceNames and nonResourceURLs.
 import type { ReportViolation, ResourceValidation, ResourceValidationArgs } from "@pulumi/policy";
+import { k8sTypes, RBAC_VERSIONS } from "./k8s-types";
 import { asRecord } from "./k8s-workloads";
 import { checkEach } from "./unknowns";
 import { formatFinding } from "./finding";
 
-const RBAC = "kubernetes:rbac.authorization.k8s.io/v1:";
-export const ROLE_TYPES = [`${RBAC}Role`, `${RBAC}ClusterRole`, `${RBAC}RolePatch`, `${RBAC}ClusterRolePatch`];
-export const BINDING_TYPES = [`${RBAC}RoleBinding`, `${RBAC}ClusterRoleBinding`, `${RBAC}RoleBindingPatch`, `${RBAC}ClusterRoleBindingPatch`];
+export const CLUSTER_ROLE_TYPES = k8sTypes(RBAC_VERSIONS, "ClusterRole", { patch: true });
+export const ROLE_TYPES = [...k8sTypes(RBAC_VERSIONS, "Role", { patch: true }), ...CLUSTER_ROLE_TYPES];
+export const BINDING_TYPES = [...k8sTypes(RBAC_VERSIONS, "RoleBinding", { patch: true }), ...k8sTypes(RBAC_VERSIONS, "ClusterRoleBinding", { patch: true })];
 
 export interface RbacRule {
     index: number;

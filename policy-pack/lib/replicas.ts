@@ -3,11 +3,11 @@
 // HPA names its target by the workload's Kubernetes name, which for an auto-named object is only known
 // as an output; the HPA then depends on the workload's URN, which identifies it just as well.
 import type { PolicyResource } from "@pulumi/policy";
+import { HPA_TYPES } from "./k8s-types";
 import { asRecord, WorkloadView } from "./k8s-workloads";
 import { namespaceOf } from "./namespaces";
 import { checkEach } from "./unknowns";
 
-const HPA_TYPES = ["kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "kubernetes:autoscaling/v1:HorizontalPodAutoscaler"];
 
 interface Autoscaler {
     name: string;

@@ -13,31 +13,36 @@ export type ParsedVaultPolicy = { ok: true; rules: VaultPathRule[] } | { ok: fal
 export const WRITE_CAPABILITIES = ["create", "update", "patch", "delete", "sudo"];
 
 /**
- * Vault still honours the pre-0.5 `policy = "read" | "write" | "sudo" | "deny"` field and adds these
- * capabilities to the block's own (vault/policy.go), so `policy = "write"` is a write grant.
+ * Vault still honours the legacy `policy = "read" | "write" | "sudo" | "deny"` field (vault/policy.go):
+ * "deny" replaces the block's capabilities, the others add theirs, so `policy = "write"` is a write grant.
  */
 const LEGACY_POLICY_CAPABILITIES: Record<string, readonly string[]> = {
-    deny: ["deny"],
     read: ["read", "list"],
     write: ["create", "read", "update", "delete", "list"],
     sudo: ["create", "read", "update", "delete", "list", "sudo"],
 };
 
-function capabilitiesOf(body: Record<string, unknown> | null): string[] {
+/** The block's effective capabilities, or the problem that makes Vault reject the policy. */
+function capabilitiesOf(path: string, body: Record<string, unknown> | null): string[] | { problem: string } {
     const capabilities = body?.["capabilities"];
     const own = Array.isArray(capabilities) ? capabilities.map(String) : [];
     const legacy = body?.["policy"];
-    if (typeof legacy !== "string") return own;
-    return [...new Set([...own, ...(LEGACY_POLICY_CAPABILITIES[legacy] ?? [])])];
+    if (legacy === undefined || legacy === null || legacy === "") return own;
+    if (legacy === "deny") return ["deny"];
+    const added = typeof legacy === "string" ? LEGACY_POLICY_CAPABILITIES[legacy] : undefined;
+    if (!added) return { problem: `has an invalid legacy policy "${String(legacy)}" on path "${path}" (Vault rejects the whole document)` };
+    return [...new Set([...own, ...added])];
 }
 
-function rulesFromPathBlock(pathBlock: unknown): VaultPathRule[] | undefined {
-    if (pathBlock === null || typeof pathBlock !== "object" || Array.isArray(pathBlock)) return undefined;
+function rulesFromPathBlock(pathBlock: unknown): VaultPathRule[] | { problem: string } {
+    if (pathBlock === null || typeof pathBlock !== "object" || Array.isArray(pathBlock)) return { problem: "has a `path` section that is not a map of path blocks" };
     const rules: VaultPathRule[] = [];
     for (const [path, bodies] of Object.entries(pathBlock as Record<string, unknown>)) {
         // hcl2-parser yields a list of bodies per label (a path may repeat); JSON gives one object.
         for (const body of Array.isArray(bodies) ? bodies : [bodies]) {
-            rules.push({ path, capabilities: capabilitiesOf(body as Record<string, unknown> | null) });
+            const capabilities = capabilitiesOf(path, body as Record<string, unknown> | null);
+            if (!Array.isArray(capabilities)) return capabilities;
+            rules.push({ path, capabilities });
         }
     }
     return rules;
@@ -60,8 +65,7 @@ export function parseVaultPolicy(text: string): ParsedVaultPolicy {
         document = parsed;
     }
     const rules = rulesFromPathBlock((document as Record<string, unknown>)["path"] ?? {});
-    if (!rules) return { ok: false, problem: "has a `path` section that is not a map of path blocks" };
-    return { ok: true, rules };
+    return Array.isArray(rules) ? { ok: true, rules } : { ok: false, problem: rules.problem };
 }
 
 /**

@@ -1,7 +1,7 @@
 // Glue shared by the workload policies: find the pod template of any workload kind, walk its containers
 // with the "report what is known, then say undecided" rule, and phrase findings uniformly as
 // formatFinding's wording, so every message names the container, field, problem and fix.
-import type { ReportViolation, ResourceValidation, ResourceValidationArgs } from "@pulumi/policy";
+import type { PolicyResource, ReportViolation, ResourceValidation, ResourceValidationArgs } from "@pulumi/policy";
 import { formatFinding } from "./finding";
 import { ContainerView, containersOf, describeContainer, WorkloadView, workloadOf } from "./k8s-workloads";
 import { checkEach } from "./unknowns";
@@ -45,5 +45,17 @@ export function validateContainers(
     return validateWorkload((context) => {
         const containers = containersOf(context.workload).filter((container) => !options.groups || options.groups.includes(container.group));
         checkEach(containers, (container) => check(context, container));
+    });
+}
+
+/**
+ * Runs `check` for every workload a stack policy judges, with the same "report what is known, then say
+ * undecided" rule. `*Patch` resources are skipped: they are fragments of an object managed elsewhere, so
+ * neither their labels nor their replica count describe the pods that will run.
+ */
+export function eachStackWorkload(resources: readonly PolicyResource[], check: (resource: PolicyResource, workload: WorkloadView) => void): void {
+    checkEach(resources, (resource) => {
+        const workload = workloadOf(resource.type, resource.props);
+        if (workload && !workload.patch) check(resource, workload);
     });
 }

@@ -2,16 +2,16 @@
 // Egress, so nothing talks to or from them unless a rule says so. NetworkPolicies are indexed once per
 // namespace (SelectorIndex); each workload then looks up only the candidates its labels can match.
 import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
-import { asRecord, workloadOf } from "../lib/k8s-workloads";
+import { NETWORK_POLICY_TYPES } from "../lib/k8s-types";
+import { asRecord } from "../lib/k8s-workloads";
 import { LabelSelector, SelectorIndex } from "../lib/label-selector";
 import { indexSelectorsByNamespace, namespaceOf } from "../lib/namespaces";
 import { readPolicyConfig } from "../lib/policy-config";
 import type { PackStackPolicy } from "../lib/policy-types";
 import { securityGuide } from "../lib/policy-types";
-import { checkEach } from "../lib/unknowns";
 import { formatFinding } from "../lib/finding";
+import { eachStackWorkload } from "../lib/workload-policy";
 
-const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 
 const configSchema: PolicyConfigSchema = {
     properties: {
@@ -45,7 +45,7 @@ export function policyDirections(spec: Record<string, unknown>): { ingress: bool
 function indexNetworkPolicies(resources: readonly PolicyResource[]): Map<string, SelectorIndex<IndexedPolicy>> {
     return indexSelectorsByNamespace(
         resources,
-        NETWORK_POLICY,
+        NETWORK_POLICY_TYPES,
         (resource): IndexedPolicy => {
             const spec = asRecord(resource.props["spec"]);
             return { name: resource.name, selector: asRecord(spec["podSelector"]) as LabelSelector, ...policyDirections(spec) };
@@ -65,9 +65,7 @@ export const networkPolicyCoverage: PackStackPolicy = {
     validateStack: (args, reportViolation) => {
         const { exemptNamespaces } = readPolicyConfig<{ exemptNamespaces: string[] }>(configSchema, args);
         const index = indexNetworkPolicies(args.resources);
-        checkEach(args.resources, (resource) => {
-            const workload = workloadOf(resource.type, resource.props);
-            if (!workload || workload.patch) return;
+        eachStackWorkload(args.resources, (resource, workload) => {
             const namespace = namespaceOf(resource.props, resource.provider);
             if (exemptNamespaces.includes(namespace)) return;
             const selecting = index.get(namespace)?.matching(workload.podLabels) ?? [];
@@ -76,7 +74,7 @@ export const networkPolicyCoverage: PackStackPolicy = {
             const labels = Object.entries(workload.podLabels).map(([k, v]) => `${k}=${v}`).join(",") || "(none)";
             const found = selecting.length > 0 ? `selected only by [${selecting.map((p) => p.name).join(", ")}]` : "selected by no NetworkPolicy";
             reportViolation(
-                formatFinding(`${workload.kind} '${resource.name}' in namespace '${namespace}'`, `${workload.podSpecPath.replace(/\.spec$/, "")}.metadata.labels`,
+                formatFinding(`${workload.kind} '${resource.name}' in namespace '${namespace}'`, workload.podLabelsPath,
                     `pods with labels ${labels} are ${found}, leaving ${missing.join(" and ")} unrestricted`,
                     `add a NetworkPolicy in '${namespace}' selecting these labels with policyTypes [${missing.join(", ")}]`),
                 resource.urn,

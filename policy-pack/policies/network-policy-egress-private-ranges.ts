@@ -3,6 +3,7 @@
 // cluster network, the cloud metadata endpoint (169.254.169.254) and everything on the VPC.
 import type { PolicyConfigSchema } from "@pulumi/policy";
 import { Cidr, cidrContains, parseCidr, unionCovers } from "../lib/cidr";
+import { NETWORK_POLICY_PATCH_TYPES } from "../lib/k8s-types";
 import { asRecord } from "../lib/k8s-workloads";
 import { readPolicyConfig } from "../lib/policy-config";
 import type { PackResourcePolicy } from "../lib/policy-types";
@@ -32,7 +33,7 @@ export const networkPolicyEgressPrivateRanges: PackResourcePolicy = {
     remediationSteps: `Add the ranges to ipBlock.except: ${DEFAULT_EXCLUDED_RANGES.join(", ")}.`,
     configSchema,
     validateResource: (args, reportViolation) => {
-        if (args.type !== "kubernetes:networking.k8s.io/v1:NetworkPolicy" && args.type !== "kubernetes:networking.k8s.io/v1:NetworkPolicyPatch") return;
+        if (!NETWORK_POLICY_PATCH_TYPES.includes(args.type)) return;
         const { excludedRanges } = readPolicyConfig<{ excludedRanges: string[] }>(configSchema, args);
         const required = excludedRanges.map(parseCidr).filter((cidr): cidr is Cidr => cidr !== undefined);
         const egress = asRecord(args.props["spec"])["egress"];

@@ -2,16 +2,16 @@
 // allows at least one voluntary disruption: no PDB lets a node drain take every replica down at once;
 // a PDB that allows zero disruptions blocks drains forever; two PDBs on one pod make eviction fail.
 import type { PolicyResource } from "@pulumi/policy";
-import { asRecord, workloadOf } from "../lib/k8s-workloads";
+import { PDB_TYPES, PDB_V1BETA1 } from "../lib/k8s-types";
+import { asRecord } from "../lib/k8s-workloads";
 import { LabelSelector, SelectorIndex } from "../lib/label-selector";
 import { indexSelectorsByNamespace, namespaceOf } from "../lib/namespaces";
 import { indexAutoscalers, minimumReplicas } from "../lib/replicas";
 import type { PackStackPolicy } from "../lib/policy-types";
 import { securityGuide } from "../lib/policy-types";
-import { checkEach } from "../lib/unknowns";
 import { formatFinding } from "../lib/finding";
+import { eachStackWorkload } from "../lib/workload-policy";
 
-const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
 
 interface IndexedPdb {
     name: string;
@@ -43,14 +43,15 @@ export function allowedDisruptions(pdb: IndexedPdb, replicas: number): number | 
 function indexPdbs(resources: readonly PolicyResource[]): Map<string, SelectorIndex<IndexedPdb>> {
     return indexSelectorsByNamespace(
         resources,
-        PDB,
+        PDB_TYPES,
         (resource): IndexedPdb => {
             const spec = asRecord(resource.props["spec"]);
-            const selector = spec["selector"];
+            const selector = spec["selector"] === undefined || spec["selector"] === null ? undefined : (asRecord(spec["selector"]) as LabelSelector);
+            // A null selector selects no pods; an empty one every pod of the namespace in policy/v1, none in v1beta1.
+            const emptySelectsNone = resource.type === PDB_V1BETA1 && selector !== undefined && Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0;
             return {
                 name: resource.name,
-                // policy/v1: a null selector selects no pods, an empty one every pod of the namespace.
-                selector: selector === undefined || selector === null ? undefined : (asRecord(selector) as LabelSelector),
+                selector: emptySelectsNone ? undefined : selector,
                 minAvailable: spec["minAvailable"],
                 maxUnavailable: spec["maxUnavailable"],
             };
@@ -69,15 +70,13 @@ export const pdbCoverage: PackStackPolicy = {
     validateStack: (args, reportViolation) => {
         const index = indexPdbs(args.resources);
         const autoscalers = indexAutoscalers(args.resources);
-        checkEach(args.resources, (resource) => {
-            const workload = workloadOf(resource.type, resource.props);
-            if (!workload || workload.patch) return;
+        eachStackWorkload(args.resources, (resource, workload) => {
             const count = minimumReplicas(resource, workload, autoscalers);
             if (!count || count.replicas <= 1) return;
             const replicas = count.replicas;
             const namespace = namespaceOf(resource.props, resource.provider);
             const where = `${workload.kind} '${resource.name}' (${replicas} replicas by ${count.source}, namespace '${namespace}')`;
-            const field = `${workload.podSpecPath.replace(/\.spec$/, "")}.metadata.labels`;
+            const field = workload.podLabelsPath;
             const budgets = index.get(namespace)?.matching(workload.podLabels) ?? [];
             if (budgets.length === 0) {
                 reportViolation(formatFinding(where, field, "no PodDisruptionBudget selects its pods, so a node drain may evict every replica at once", "add a PodDisruptionBudget selecting these labels with maxUnavailable: 1"), resource.urn);

@@ -5,10 +5,9 @@ import { formatFinding } from "../lib/finding";
 import { readPolicyConfig } from "../lib/policy-config";
 import type { PackResourcePolicy } from "../lib/policy-types";
 import { securityGuide } from "../lib/policy-types";
-import { validateRules } from "../lib/rbac";
+import { CLUSTER_ROLE_TYPES, validateRules } from "../lib/rbac";
 
 const READ_VERBS = ["get", "list", "watch"];
-const CLUSTER_ROLES = ["kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRolePatch"];
 
 const configSchema: PolicyConfigSchema = {
     properties: {
@@ -29,11 +28,11 @@ const readOnlyAllowListedRules = validateRules((rule, context) => {
     const reached = rule.resources.flatMap((resource) => rule.apiGroups.map((group) => (group === "" ? resource : `${resource}.${group}`)));
     const outside = reached.filter((name) => !allowedResources.includes(name));
     if (outside.length > 0) context.report(rule, "resources", `reaches [${outside.join(", ")}], outside the cluster-wide allow-list [${allowedResources.join(", ")}]`, "grant these with a namespaced Role, or add them to allowedResources after review");
-}, CLUSTER_ROLES);
+}, CLUSTER_ROLE_TYPES);
 
 /** Aggregated ClusterRoles get their rules at runtime from labelled roles: nothing here can vouch for them. */
 function notAggregated(args: ResourceValidationArgs, reportViolation: ReportViolation): void {
-    if (!CLUSTER_ROLES.includes(args.type)) return;
+    if (!CLUSTER_ROLE_TYPES.includes(args.type)) return;
     const aggregation = args.props["aggregationRule"];
     if (aggregation !== undefined && aggregation !== null) {
         reportViolation(formatFinding(`ClusterRole '${args.name}'`, "aggregationRule", "pulls in the rules of every ClusterRole matching its selectors at runtime, which this policy cannot check", "list the read-only rules explicitly instead of aggregating"));

@@ -1,13 +1,12 @@
 // Enough replicas to survive a node loss and a rolling update. Advisory by default: dev stacks run one.
 // A stack policy because a HorizontalPodAutoscaler, not spec.replicas, may own the count.
 import type { PolicyConfigSchema } from "@pulumi/policy";
-import { workloadOf } from "../lib/k8s-workloads";
 import { readPolicyConfig } from "../lib/policy-config";
 import type { PackStackPolicy } from "../lib/policy-types";
 import { securityGuide } from "../lib/policy-types";
 import { indexAutoscalers, minimumReplicas } from "../lib/replicas";
-import { checkEach } from "../lib/unknowns";
 import { formatFinding } from "../lib/finding";
+import { eachStackWorkload } from "../lib/workload-policy";
 
 const configSchema: PolicyConfigSchema = {
     properties: {
@@ -26,9 +25,7 @@ export const workloadMinReplicas: PackStackPolicy = {
     validateStack: (args, reportViolation) => {
         const { minReplicas } = readPolicyConfig<{ minReplicas: number }>(configSchema, args);
         const autoscalers = indexAutoscalers(args.resources);
-        checkEach(args.resources, (resource) => {
-            const workload = workloadOf(resource.type, resource.props);
-            if (!workload || workload.patch) return;
+        eachStackWorkload(args.resources, (resource, workload) => {
             const count = minimumReplicas(resource, workload, autoscalers);
             if (!count || count.replicas >= minReplicas) return;
             const field = count.source.split(" (")[0];

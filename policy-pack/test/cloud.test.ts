@@ -21,11 +21,21 @@ describe("AWS policies", () => {
         assert.match(inline[0], /Role 'r' inline policy 'wide'/);
         assert.match(messagesOf([resource("aws:iam/policy:Policy", "bad", { policy: "{not json" })], "aws-iam-least-privilege")[0], /is not valid JSON/);
     });
+    it("aws-iam-least-privilege: an ARN that is only a wildcard counts as every secret or key", () => {
+        const grant = (Resource: string) => [resource("aws:iam/policy:Policy", "p", { policy: doc({ Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "kms:Decrypt"], Resource }) })];
+        assert.match(messagesOf(grant("arn:aws:secretsmanager:*:123456789012:secret:*"), "aws-iam-least-privilege")[0], /on every resource/);
+        assert.equal(messagesOf(grant("arn:aws:kms:eu-west-1:123456789012:key/*"), "aws-iam-least-privilege").length, 1);
+        assert.deepEqual(messagesOf(grant("arn:aws:secretsmanager:eu-west-1:123456789012:secret:consonant/*"), "aws-iam-least-privilege"), [], "a name prefix is scoped");
+        assert.deepEqual(messagesOf(grant(ACCOUNT_ARN), "aws-iam-least-privilege"), []);
+    });
     it("aws-iam-web-identity-trust: needs :sub and :aud without wildcards", () => {
         const trust = (Condition: object) => [resource("aws:iam/role:Role", "irsa", { assumeRolePolicy: doc({ Effect: "Allow", Action: "sts:AssumeRoleWithWebIdentity", Principal: { Federated: `arn:aws:iam::123456789012:oidc-provider/${ISSUER}` }, Condition }) })];
         assert.deepEqual(messagesOf(trust({ StringEquals: { [`${ISSUER}:sub`]: "system:serviceaccount:consonant-system:relayer", [`${ISSUER}:aud`]: "sts.amazonaws.com" } }), "aws-iam-web-identity-trust"), []);
         assert.match(messagesOf(trust({ StringEquals: { [`${ISSUER}:aud`]: "sts.amazonaws.com" } }), "aws-iam-web-identity-trust")[0], /no StringEquals\/StringLike condition on <issuer>:sub/);
         assert.match(messagesOf(trust({ StringLike: { [`${ISSUER}:sub`]: "system:serviceaccount:*" } }), "aws-iam-web-identity-trust").join("\n"), /wildcard[\s\S]*:aud/);
+        // ForAllValues is also true when the token lacks the key, so it pins nothing.
+        const forAll = trust({ "ForAllValues:StringEquals": { [`${ISSUER}:sub`]: "system:serviceaccount:consonant-system:relayer" }, StringEquals: { [`${ISSUER}:aud`]: "sts.amazonaws.com" } });
+        assert.match(messagesOf(forAll, "aws-iam-web-identity-trust")[0], /no StringEquals\/StringLike condition on <issuer>:sub/);
     });
     it("aws-secretsmanager-cmk and aws-kms-key-rotation", () => {
         assert.deepEqual(messagesOf([resource("aws:secretsmanager/secret:Secret", "s", { kmsKeyId: "arn:aws:kms:eu-west-1:123456789012:key/1234" })], "aws-secretsmanager-cmk"), []);
@@ -55,6 +65,11 @@ describe("Vault policies", () => {
         assert.deepEqual(messagesOf(policy('path "secret/data/x" { capabilities = ["read", "update"] }', "writer"), "vault-policy-least-privilege"), []);
         assert.equal(messagesOf(policy('path "secret/data/x" { capabilities = ["update"] }', "writer"), "vault-policy-least-privilege", { "vault-policy-least-privilege": { readerPolicies: ["writer"] } }).length, 1);
         assert.match(messagesOf(policy('path "x" {'), "vault-policy-least-privilege")[0], /is not valid HCL/);
+        // The legacy `policy = "..."` field still grants capabilities in Vault.
+        assert.match(messagesOf(policy('path "secret/data/x" { policy = "write" }'), "vault-policy-least-privilege")[0], /grant create, update, delete although the policy is bound to readers/);
+        assert.match(messagesOf(policy(JSON.stringify({ path: { "auth/token/create": { policy: "sudo" } } }), "ops"), "vault-policy-least-privilege")[0], /include sudo/);
+        assert.deepEqual(messagesOf(policy('path "sys/*" { policy = "deny" }\npath "secret/data/x" { policy = "read" }'), "vault-policy-least-privilege"), [], "deny and read are fine");
+        assert.match(messagesOf(policy('path "secret/data/x" { policy = "admin" }'), "vault-policy-least-privilege")[0], /invalid legacy policy "admin" on path "secret\/data\/x"/);
     });
     it("vault-kubernetes-role-bound: named accounts, namespaces and TTL ≤ 24h (knob)", () => {
         const role = (props: object) => [resource("vault:kubernetes/authBackendRole:AuthBackendRole", "role", { roleName: "relayer", boundServiceAccountNames: ["relayer"], boundServiceAccountNamespaces: ["consonant-system"], tokenTtl: 3600, tokenMaxTtl: 86400, ...props })];
@@ -106,6 +121,21 @@ describe("Cloudflare policies", () => {
         const tunnel = resource(TUNNEL, "tunnel", { accountId: "a", tunnelId: "t", config: { ingresses: [{ hostname: "relay.example.com", service: "http://x" }] } });
         assert.equal(messagesOf([resource(APP, "bookmark", { domain: "relay.example.com", type: "bookmark" }), tunnel], "cloudflare-tunnel-hostnames-covered").length, 1);
         assert.deepEqual(messagesOf([resource(APP, "app", { domain: "relay.example.com", type: "self_hosted" }), tunnel], "cloudflare-tunnel-hostnames-covered"), []);
+    });
+    it("the deprecated AccessPolicy / AccessApplication / TunnelConfig types are checked the same way", () => {
+        assert.match(messagesOf([resource("cloudflare:index/accessPolicy:AccessPolicy", "legacy", { ...humans, requires: [] })], "cloudflare-access-policy")[0], /admits people without MFA/);
+        const legacyApp = resource("cloudflare:index/accessApplication:AccessApplication", "legacy-app", { domain: "relay.example.com", policies: [{ decision: "bypass", includes: [{ everyone: {} }] }] });
+        assert.equal(messagesOf([legacyApp], "cloudflare-access-policy").length, 2);
+        const legacyTunnel = (hostname: string) => resource("cloudflare:index/tunnelConfig:TunnelConfig", "legacy-tunnel", { accountId: "a", tunnelId: "t", config: { ingresses: [{ hostname, service: "http://x" }, { service: "http_status:404" }] } });
+        assert.deepEqual(messagesOf([legacyApp, legacyTunnel("relay.example.com")], "cloudflare-tunnel-hostnames-covered"), []);
+        assert.match(messagesOf([legacyApp, legacyTunnel("admin.example.com")], "cloudflare-tunnel-hostnames-covered")[0], /"admin\.example\.com" is not covered/);
+    });
+    it("cloudflare-tunnel-hostnames-covered: selfHostedDomains do not count once destinations are set (the provider ignores them)", () => {
+        const tunnel = resource(TUNNEL, "tunnel", { accountId: "a", tunnelId: "t", config: { ingresses: [{ hostname: "old.example.com", service: "http://x" }, { hostname: "new.example.com", service: "http://y" }] } });
+        const app = resource(APP, "app", { selfHostedDomains: ["old.example.com"], destinations: [{ type: "public", uri: "new.example.com" }] });
+        const messages = messagesOf([app, tunnel], "cloudflare-tunnel-hostnames-covered");
+        assert.equal(messages.length, 1);
+        assert.match(messages[0], /"old\.example\.com" is not covered/);
     });
     it("cloudflare-tunnel-hostnames-covered: an application limited to a path covers only that path", () => {
         const app = resource(APP, "api-only", { domain: "relay.example.com/api" });

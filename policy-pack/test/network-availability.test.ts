@@ -21,6 +21,9 @@ describe("network policies", () => {
             assert.equal(violations.length, 1);
             assert.equal(violations[0].name, "relayer");
             assert.match(violations[0].message, /selected by no NetworkPolicy, leaving Ingress and Egress unrestricted/);
+            assert.match(violations[0].message, /\(spec\.template\.metadata\.labels\): pods with labels/);
+            const pod = messagesOf([workload("Pod", hardenedPodSpec(), { name: "bare-pod" })], "network-policy-coverage");
+            assert.match(pod[0], /Pod 'bare-pod' in namespace 'consonant-system' \(metadata\.labels\): pods with labels/, "a Pod's labels are its own metadata.labels");
         });
         it("rejects Ingress-only coverage (policyTypes defaults), other namespaces and non-matching expressions", () => {
             const ingressOnly = networkPolicy("ingress-only", { podSelector: { matchLabels: { "app.kubernetes.io/name": "relayer" } }, ingress: [] });
@@ -28,6 +31,21 @@ describe("network policies", () => {
             assert.equal(messagesOf([relayer(), defaultDenyPolicy("other")], "network-policy-coverage").length, 1);
             const notIn = networkPolicy("not-relayer", { podSelector: { matchExpressions: [{ key: "app.kubernetes.io/name", operator: "NotIn", values: ["relayer"] }] }, policyTypes: ["Ingress", "Egress"] });
             assert.equal(messagesOf([relayer(), notIn], "network-policy-coverage").length, 1);
+        });
+        it("defaults policyTypes like the API server: `egress: []` and `policyTypes: []` leave Egress open", () => {
+            const selector = { matchLabels: { "app.kubernetes.io/name": "relayer" } };
+            const emptyEgress = networkPolicy("empty-egress", { podSelector: selector, ingress: [], egress: [] });
+            assert.match(messagesOf([relayer(), emptyEgress], "network-policy-coverage")[0], /selected only by \[empty-egress\], leaving Egress unrestricted/);
+            const emptyTypes = networkPolicy("empty-types", { podSelector: selector, policyTypes: [], egress: [{ to: [{ podSelector: {} }] }] });
+            assert.deepEqual(messagesOf([relayer(), emptyTypes], "network-policy-coverage"), [], "an empty policyTypes is defaulted from the rules");
+            const emptyTypesNoEgress = networkPolicy("ingress-by-default", { podSelector: selector, policyTypes: [] });
+            assert.match(messagesOf([relayer(), emptyTypesNoEgress], "network-policy-coverage")[0], /leaving Egress unrestricted/);
+        });
+        it("deprecated extensions/v1beta1 NetworkPolicies count for coverage and are checked for egress", () => {
+            const legacy = { ...defaultDenyPolicy(), type: "kubernetes:extensions/v1beta1:NetworkPolicy" };
+            assert.deepEqual(messagesOf([relayer(), legacy], "network-policy-coverage"), []);
+            const open = { ...networkPolicy("open", { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }] }] }), type: "kubernetes:extensions/v1beta1:NetworkPolicy" };
+            assert.equal(messagesOf([open], "network-policy-egress-private-ranges").length, 1);
         });
         it("uses the provider's default namespace for resources without one; exemptNamespaces knob", () => {
             const provider = resource("pulumi:providers:kubernetes", "k8s", { namespace: NAMESPACE });
@@ -90,6 +108,12 @@ describe("availability", () => {
             assert.equal(messagesOf([relayer(), pdb("elsewhere", { selector: {}, maxUnavailable: 1 }, "other")], "pdb-coverage").length, 1);
             assert.match(messagesOf([relayer(), pdb("empty", { selector: { matchLabels: { "app.kubernetes.io/name": "relayer" } } })], "pdb-coverage")[0], /sets neither/);
         });
+        it("policy/v1beta1 PDBs count, except that their empty selector selects no pod", () => {
+            const legacy = (selector: object) => ({ ...pdb("legacy", { selector, maxUnavailable: 1 }), type: "kubernetes:policy/v1beta1:PodDisruptionBudget" });
+            assert.deepEqual(messagesOf([relayer(), legacy({ matchLabels: { "app.kubernetes.io/name": "relayer" } })], "pdb-coverage"), []);
+            assert.match(messagesOf([relayer(), legacy({})], "pdb-coverage")[0], /no PodDisruptionBudget selects its pods/);
+            assert.deepEqual(messagesOf([relayer(), pdb("everything", { selector: {}, maxUnavailable: 1 })], "pdb-coverage"), [], "policy/v1: an empty selector selects every pod");
+        });
         it("takes the replica count from a HorizontalPodAutoscaler (by target name or by URN dependency)", () => {
             const scaled = workload("Deployment", hardenedPodSpec(), { name: "relayer" });
             delete (scaled.props.spec as Record<string, unknown>).replicas;
@@ -116,6 +140,8 @@ describe("availability", () => {
             const hpa = (minReplicas: number) => resource("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "hpa", { metadata: { namespace: NAMESPACE }, spec: { scaleTargetRef: { kind: "Deployment", name: "relayer" }, minReplicas, maxReplicas: 9 } });
             assert.deepEqual(messagesOf([scaled, hpa(3)], "workload-min-replicas"), []);
             assert.match(messagesOf([scaled, hpa(2)], "workload-min-replicas")[0], /HorizontalPodAutoscaler 'hpa' minReplicas\): is 2/);
+            const legacyHpa = { ...hpa(2), type: "kubernetes:autoscaling/v2beta2:HorizontalPodAutoscaler" };
+            assert.match(messagesOf([scaled, legacyHpa], "workload-min-replicas")[0], /HorizontalPodAutoscaler 'hpa' minReplicas\): is 2/, "autoscaling/v2beta2 HPAs count too");
             assert.deepEqual(messagesOf([workload("DaemonSet")], "workload-min-replicas"), []);
         });
     });

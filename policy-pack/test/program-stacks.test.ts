@@ -43,6 +43,17 @@ describe("the program's own stacks", function () {
         });
     }
 
+    it("prod under a strict organisation config (every policy mandatory, external secrets on) still passes", () => {
+        const strict = { all: "mandatory", "no-literal-kubernetes-secret": { externalSecrets: true } } as const;
+        const result = runPolicies(stacks["prod"], { config: strict });
+        assert.deepEqual(result.violations, [], describeAll(result));
+        assert.ok(stacks["prod"].some((r) => r.type === "kubernetes:external-secrets.io/v1:ExternalSecret"), "prod syncs its secrets with External Secrets");
+        // The same config catches a Secret whose data went through Pulumi state instead of the store.
+        const literal = { type: "kubernetes:core/v1:Secret", name: "leaked", urn: "urn:pulumi:prod::consonant::kubernetes:core/v1:Secret::leaked", props: { metadata: { namespace: "consonant-system" }, stringData: { "llm-anthropic-api-key": "fake" } } };
+        const failed = runPolicies([...stacks["prod"], literal], { config: strict }).violations.map((v) => v.policyName);
+        assert.deepEqual(failed, ["no-literal-kubernetes-secret"]);
+    });
+
     it("prod during preview (unknown inputs kept as the engine's sentinel): no mandatory violation", async () => {
         const resources = await previewProgram("prod");
         const result = runPolicies(resources);

@@ -15,6 +15,13 @@ describe("RBAC policies", () => {
         assert.deepEqual(run(role(READER_RULES)).violations, []);
         assert.deepEqual(run(role([{ apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] }], "ClusterRole")).violations, []);
     });
+    it("the deprecated rbac v1beta1/v1alpha1 types are checked like v1", () => {
+        assert.equal(messagesOf(role([{ apiGroups: ["*"], resources: ["secrets"], verbs: ["get"] }], "ClusterRole").map((r) => ({ ...r, type: r.type.replace("/v1:", "/v1beta1:") })), "rbac-secrets-access").length, 1);
+        const legacy = role([{ apiGroups: [""], resources: ["nodes"], verbs: ["delete"] }], "ClusterRole").map((r) => ({ ...r, type: r.type.replace("/v1:", "/v1alpha1:") }));
+        assert.match(messagesOf(legacy, "rbac-cluster-role-read-only")[0], /grants delete cluster-wide/);
+        const binding = [resource("kubernetes:rbac.authorization.k8s.io/v1beta1:ClusterRoleBinding", "b", { roleRef: { kind: "ClusterRole", name: "cluster-admin" }, subjects: [] })];
+        assert.match(messagesOf(binding, "rbac-binding-restricted")[0], /binds "cluster-admin"/);
+    });
     it("rbac-no-wildcards: rejects wildcard verbs, resources and groups", () => {
         const messages = messagesOf(role([{ apiGroups: ["*"], resources: ["pods/*"], verbs: ["*"] }]), "rbac-no-wildcards");
         assert.equal(messages.length, 3);

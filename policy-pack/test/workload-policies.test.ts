@@ -27,6 +27,14 @@ describe("workload policies", () => {
         });
     }
 
+    it("deprecated API versions the SDK still registers are workloads too (extensions/v1beta1, apps/v1beta2, batch/v1beta1)", () => {
+        for (const [kind, type] of [["Deployment", "kubernetes:extensions/v1beta1:Deployment"], ["StatefulSet", "kubernetes:apps/v1beta2:StatefulSet"], ["CronJob", "kubernetes:batch/v1beta1:CronJob"], ["CronJob", "kubernetes:batch/v1beta1:CronJobPatch"]] as const) {
+            const legacy = withPod((pod) => (pod.initContainers[0].securityContext.privileged = true), kind)[0];
+            legacy.type = type;
+            assert.equal(messagesOf([legacy], "container-not-privileged").length, 1, type);
+        }
+    });
+
     describe("image-pinned-by-digest", () => {
         const cases: [string, string, RegExp][] = [
             ["tag only", "nginx:1.27", /pinned by tag only/],
@@ -42,8 +50,11 @@ describe("workload policies", () => {
                 assert.match(messages[0], expected);
             });
         }
-        it("accepts a digest behind a registry port and a bracketed IPv6 registry", () => {
-            for (const image of [`registry.local:5000/team/app@${DIGEST}`, `[::1]:5000/app:1@${DIGEST}`, `localhost/app@${DIGEST}`]) {
+        it("rejects a name longer than the grammar's 255 characters", () => {
+            assert.match(messagesOf(withPod((pod) => (pod.containers[0].image = `ghcr.io/${"a".repeat(250)}@${DIGEST}`)), "image-pinned-by-digest")[0], /longer than 255 characters/);
+        });
+        it("accepts a digest behind a registry port, a bracketed IPv6 registry and an uppercase registry host", () => {
+            for (const image of [`registry.local:5000/team/app@${DIGEST}`, `[::1]:5000/app:1@${DIGEST}`, `localhost/app@${DIGEST}`, `MyRegistry/app@${DIGEST}`]) {
                 assert.deepEqual(messagesOf(withPod((pod) => (pod.containers[0].image = image)), "image-pinned-by-digest"), [], image);
             }
         });
@@ -82,6 +93,10 @@ describe("workload policies", () => {
             // A wildcard in the host part never reaches into the repository path.
             assert.equal(messagesOf(withPod((pod) => (pod.containers[0].image = `evil.example/x.dkr.ecr.y.amazonaws.com@${DIGEST}`)), "image-registry-allowed", config).length, 1);
             assert.deepEqual(messagesOf(withPod((pod) => (pod.containers[0].image = `ghcr.io/consonant/team/app@${DIGEST}`)), "image-registry-allowed", config), []);
+            // Docker Hub under its legacy host name is still Docker Hub, official images under library/.
+            const hub = { "image-registry-allowed": { allowedRegistries: ["docker.io/library/*", "ghcr.io/consonant/*"] } };
+            assert.deepEqual(messagesOf(withPod((pod) => (pod.containers[0].image = `index.docker.io/nginx@${DIGEST}`)), "image-registry-allowed", hub), []);
+            assert.equal(messagesOf(withPod((pod) => (pod.containers[0].image = `index.docker.io/someone/nginx@${DIGEST}`)), "image-registry-allowed", hub).length, 1);
         });
         it("can be made mandatory through the config", () => {
             const result = run(withPod((pod) => (pod.containers[0].image = `quay.io/x/y@${DIGEST}`)), { "image-registry-allowed": { enforcementLevel: "mandatory", ...config["image-registry-allowed"] } });
@@ -109,6 +124,20 @@ describe("workload policies", () => {
             const messages = messagesOf(withPod((pod) => (pod.securityContext.runAsUser = 0)), "pod-run-as-non-root");
             assert.equal(messages.length, 2);
             assert.match(messages[0], /securityContext\.runAsUser \(inherited\)\): is 0/);
+        });
+        it("ephemeral containers inherit the pod's runAsNonRoot, runAsUser and seccomp profile like the others", () => {
+            const debug: Json = { ...hardenedContainer("debug"), resources: undefined, livenessProbe: undefined, readinessProbe: undefined };
+            const inherits = withPod((pod) => (pod.ephemeralContainers = [debug]), "Pod");
+            assert.deepEqual([...messagesOf(inherits, "pod-run-as-non-root"), ...messagesOf(inherits, "pod-seccomp-profile")], []);
+            const rootPod = withPod((pod) => {
+                pod.securityContext.runAsUser = 0;
+                delete pod.securityContext.seccompProfile;
+                pod.ephemeralContainers = [debug];
+            }, "Pod");
+            assert.ok(messagesOf(rootPod, "pod-run-as-non-root").some((m) => /ephemeral container 'debug'.*runAsUser \(inherited\)\): is 0/.test(m)));
+            assert.ok(messagesOf(rootPod, "pod-seccomp-profile").some((m) => /ephemeral container 'debug'.*Unconfined/.test(m)));
+            const override = withPod((pod) => (pod.ephemeralContainers = [{ ...debug, securityContext: { ...debug.securityContext, runAsUser: 0 } }]), "Pod");
+            assert.match(messagesOf(override, "pod-run-as-non-root")[0], /ephemeral container 'debug' \(spec\.ephemeralContainers\[0\]\.securityContext\.runAsUser\): is 0/);
         });
         it("rejects a pod without runAsNonRoot anywhere", () => {
             assert.equal(messagesOf(withPod((pod) => delete pod.securityContext.runAsNonRoot, "StatefulSet"), "pod-run-as-non-root").length, 2);
@@ -207,6 +236,12 @@ describe("workload policies", () => {
             assert.match(messages.join("\n"), /requests\.memory\): is not set/);
             assert.equal(messagesOf(withPod(() => undefined), "container-resources", { "container-resources": { requireCpuLimit: true } }).length, 2);
         });
+        it("container-resources: a limit stands in for a missing request (Kubernetes copies it), not the other way round", () => {
+            assert.deepEqual(messagesOf(withPod((pod) => (pod.containers[0].resources = { limits: { cpu: "500m", memory: "256Mi" } })), "container-resources"), []);
+            const requestsOnly = messagesOf(withPod((pod) => (pod.containers[0].resources = { requests: { cpu: "100m", memory: "128Mi" } })), "container-resources");
+            assert.equal(requestsOnly.length, 1);
+            assert.match(requestsOnly[0], /limits\.memory\): is not set/);
+        });
         it("container-resources: ephemeral containers cannot declare resources and are not checked", () => {
             assert.deepEqual(messagesOf(withPod((pod) => (pod.ephemeralContainers = [{ name: "debug", image: IMAGE }]), "Pod"), "container-resources"), []);
         });
@@ -229,6 +264,16 @@ describe("workload policies", () => {
     });
 
     describe("*Patch variants", () => {
+        for (const kind of kinds) {
+            it(`${kind}Patch: an explicitly privileged container is found, missing fields are not`, () => {
+                const patch = workload(kind, { containers: [{ name: "relayer", securityContext: { privileged: true } }] });
+                patch.type = `${WORKLOAD_TYPES[kind]}Patch`;
+                delete (patch.props.metadata as Json).namespace;
+                const result = run([patch]);
+                assert.deepEqual([...new Set(result.violations.map((v) => v.policyName))], ["container-not-privileged"], result.violations.map((v) => v.message).join("\n"));
+                assert.match(result.violations[0].message, new RegExp(`${kind}Patch 'relayer-${kind.toLowerCase()}' container 'relayer'`));
+            });
+        }
         it("flag only explicitly bad values; absent fields belong to other field managers", () => {
             const patch = resource("kubernetes:apps/v1:DeploymentPatch", "relayer-patch", { metadata: { name: "relayer" }, spec: { template: { spec: { containers: [{ name: "relayer", image: "ghcr.io/x/y:2" }] } } } });
             const result = run([patch]);

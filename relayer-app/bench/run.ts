@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark section in turn, each in its own processes, each printing its figures.
 // Sections are independent; add new ones to SECTIONS (e.g. the LLM gateway overhead, issue 7).
 import { gatewayBench } from "./gateway";
+import { idleRssBench } from "./idle-rss";
 import { otlpRelayBench } from "./otlp-relay";
 
 interface BenchSection {
@@ -11,6 +12,7 @@ interface BenchSection {
 const SECTIONS: BenchSection[] = [
     { name: "OTLP relay", run: otlpRelayBench },
     { name: "LLM gateway", run: gatewayBench },
+    { name: "Idle RSS", run: idleRssBench },
 ];
 
 async function main(): Promise<void> {

@@ -1,12 +1,14 @@
 // Pure parts of the commands and the dispatcher's own rules (timeouts while waiting for a slot, overflow,
 // session abort, error mapping, audit parameters), with small test-only command definitions.
 import assert from "node:assert/strict";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { ApiException } from "@kubernetes/client-node";
 import { z } from "zod";
 import type { CommandContext, CommandDefinition } from "../src/commands/catalog";
-import { auditParams, createCommandHandler } from "../src/commands/dispatcher";
+import { auditParams, commandTimeoutMs, createCommandHandler } from "../src/commands/dispatcher";
 import { CommandError, toCommandError } from "../src/commands/errors";
-import { a2aEndpoint, messageSendRequest, replyText } from "../src/commands/kagent-a2a";
+import { a2aEndpoint, invokeAgent, messageSendRequest, replyText } from "../src/commands/kagent-a2a";
 import { capLogLines, readNewestLogLines } from "../src/commands/pod-logs";
 import { createBreaker } from "../src/gateway/breaker";
 import { createLogger } from "../src/log/logger";
@@ -27,6 +29,35 @@ describe("command helpers", () => {
         assert.deepEqual(replyText({ kind: "task", id: "t2", status: { state: "input-required", message: { parts: [{ kind: "text", text: "which namespace?" }] } } }), { text: "which namespace?", taskId: "t2" });
         assert.deepEqual(replyText({ kind: "message", parts: [{ kind: "text", text: "m" }] }), { text: "m" });
         assert.throws(() => replyText({ kind: "task", id: "t3", status: { state: "failed", message: { parts: [{ kind: "text", text: "boom" }] } } }), /state failed: boom/);
+    });
+
+    it("refuses an A2A reply over 4 MiB even without Content-Length, and a reply that is not JSON", async () => {
+        // A controller that streams a chunked body with no length: the cap must hold while reading.
+        const server = http.createServer((req, res) => {
+            req.resume();
+            res.writeHead(200, { "content-type": "application/json" });
+            if (req.url?.includes("/garbled/")) return void res.end("<html>proxy error</html>");
+            const chunk = Buffer.alloc(256 * 1024, 0x20);
+            let sent = 0;
+            const more = (): void => {
+                while (sent < 32 && !res.destroyed) {
+                    sent += 1;
+                    if (!res.write(chunk)) return void res.once("drain", more);
+                }
+                res.end();
+            };
+            more();
+        });
+        await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+        const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        try {
+            const signal = AbortSignal.timeout(10_000);
+            await assert.rejects(invokeAgent(url, "kagent", "chatty", "hi", signal), (e: unknown) => e instanceof CommandError && e.code === "failed" && /larger than 4194304 bytes/.test(e.message));
+            await assert.rejects(invokeAgent(url, "kagent", "garbled", "hi", signal), (e: unknown) => e instanceof CommandError && e.code === "failed" && /not valid JSON/.test(e.message));
+        } finally {
+            server.closeAllConnections();
+            await new Promise<void>((r) => server.close(() => r()));
+        }
     });
 
     it("maps failures onto the protocol's error codes", () => {
@@ -88,14 +119,38 @@ describe("command dispatcher", () => {
         assert.ok(!JSON.stringify(failed).includes("secretvalue"), "error messages sent to the backend are redacted");
     });
 
-    it("counts the wait for a slot against the timeout, refuses beyond the waiting list, stops on session abort", async () => {
+    it("takes a fractional timeoutMs (rounded up, capped) and writes exactly one audit line per command", async () => {
+        assert.equal(commandTimeoutMs(50.2, 5_000), 51);
+        assert.equal(commandTimeoutMs(999_999, 5_000), 5_000, "capped");
+        assert.equal(commandTimeoutMs(undefined, 60_000), 30_000, "default");
+        assert.equal(commandTimeoutMs(undefined, 5_000), 5_000, "the default is capped too");
+        for (const bad of [-1, 0, Number.NaN, "100"]) assert.equal(commandTimeoutMs(bad, 60_000), 30_000, String(bad));
+        const lines: string[] = [];
+        const auditLog = createLogger({ level: "info", redactIps: false, destination: { write: (s: string) => void lines.push(s) } });
+        const handle = createCommandHandler({ settings: { concurrency: 1, maxTimeoutMs: 5_000, podLogsMaxBytes: 1024 }, context, log: auditLog, commands });
+        const session = new AbortController().signal;
+        const timedOut = await handle(frame("test.wait", {}, 50.5), session);
+        assert.deepEqual(timedOut, { ok: false, error: { code: "timeout", message: "test.wait: did not finish within 51 ms" } });
+        assert.equal((await handle(frame("nope"), session)).ok, false);
+        const audits = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.audit === true && l.event === "command");
+        assert.deepEqual(
+            audits.map((a) => [a.id, a.name, a.outcome, a.timeoutMs, typeof a.durationMs]),
+            [
+                ["test.wait", "test.wait", "timeout", 51, "number"],
+                ["nope", "nope", "unknown_command", 5_000, "number"],
+            ],
+        );
+    });
+
+    it("limits each command on its own: counts the wait for a slot against the timeout, refuses beyond the waiting list, stops on session abort", async () => {
         const handle = createCommandHandler({ settings: { concurrency: 1, maxTimeoutMs: 5_000, podLogsMaxBytes: 1024 }, context, log, commands });
         const session = new AbortController();
         const first = handle(frame("test.wait", {}, 5_000), session.signal);
-        const waiting = await handle(frame("test.echo", { n: 1 }, 100), session.signal);
-        assert.equal(waiting.ok ? "" : waiting.error.code, "timeout");
-        const queued = Array.from({ length: 64 }, () => handle(frame("test.echo", { n: 1 }, 5_000), session.signal));
-        const overflow = await handle(frame("test.echo", { n: 1 }, 5_000), session.signal);
+        const waiting = await handle(frame("test.wait", {}, 100), session.signal);
+        assert.deepEqual(waiting, { ok: false, error: { code: "timeout", message: "test.wait: no free slot within 100 ms (1 test.wait commands at once)" } });
+        assert.deepEqual(await handle(frame("test.echo", { n: 1 }, 100), session.signal), { ok: true, data: { n: 1 } }, "another command is not held up by a busy one");
+        const queued = Array.from({ length: 64 }, () => handle(frame("test.wait", {}, 5_000), session.signal));
+        const overflow = await handle(frame("test.wait", {}, 5_000), session.signal);
         assert.equal(overflow.ok ? "" : overflow.error.code, "unavailable");
         session.abort();
         const results = await Promise.all([first, ...queued]);

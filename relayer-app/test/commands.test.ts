@@ -177,9 +177,14 @@ describe("backend commands, events and gateway end to end", function () {
         assert.ok(Date.now() - started >= 2_900, "the cap applies");
     });
 
-    it("runs at most RELAYER_COMMAND_CONCURRENCY commands at once; the others wait", async () => {
+    it("runs at most RELAYER_COMMAND_CONCURRENCY commands of one name at once; the others wait", async () => {
         kagent.maxConcurrent = 0;
-        const results = await Promise.all([1, 2, 3, 4].map(() => send("agents.invoke", { name: "steady-agent", message: "hi" }, 3_000)));
+        let invokesDone = false;
+        const invokes = Promise.all([1, 2, 3, 4].map(() => send("agents.invoke", { name: "steady-agent", message: "hi" }, 3_000))).finally(() => (invokesDone = true));
+        // The four invokes take two rounds of 600 ms; other commands are not queued behind them.
+        assert.equal((await send("relayer.status")).ok, true);
+        assert.equal(invokesDone, false, "relayer.status answered while agents.invoke commands were still running and waiting");
+        const results = await invokes;
         assert.ok(results.every((r) => r.ok), JSON.stringify(results));
         assert.equal(kagent.maxConcurrent, 2);
     });

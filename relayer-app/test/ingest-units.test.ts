@@ -10,6 +10,7 @@ import { Spool } from "../src/spool/spool";
 import { otlpJsonToProtobuf, JsonPayloadError } from "../src/ingest/json-to-protobuf";
 import { OTLP_SIGNALS } from "../src/ingest/otlp-signals";
 import { protobufProblem } from "../src/ingest/validate-protobuf";
+import { MAX_PAYLOAD_BYTES } from "../src/uplink/frames";
 import { decodeBatch } from "./fake-backend/otlp-decode";
 
 const traces = OTLP_SIGNALS.find((s) => s.name === "traces")!;
@@ -71,6 +72,28 @@ describe("ingest units", () => {
         assert.match(protobufProblem(good.subarray(0, good.length - 1))!, /truncated|not a valid/);
         assert.match(protobufProblem(Buffer.from([0x08, 0x01]))!, /wire type 0/);
         assert.match(protobufProblem(Buffer.from([0x00]))!, /field number 0/);
+    });
+
+    it("refuses for good a batch above the uplink's 16 MiB frame limit (OTLP/JSON can grow when converted)", async () => {
+        // A negative enum number is 2-3 JSON characters but a 10-byte protobuf varint: conversion can grow a body.
+        const json = Buffer.from(JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: Array.from({ length: 1000 }, () => ({ kind: -1 })) }] }] }));
+        assert.ok(otlpJsonToProtobuf(traces, json).length > json.length, "the protobuf is larger than the JSON it came from");
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "intake-test-"));
+        const log = pino({ level: "silent" });
+        const spool = await Spool.open({ dir, maxBytes: 64 * 1024 * 1024, segmentBytes: 1024 * 1024, fsync: "interval" }, log);
+        const metrics = createMetrics();
+        const intake = new Intake(spool, metrics, log, 64 * 1024 * 1024);
+        try {
+            const outcome = await intake.accept(traces, "http", Buffer.alloc(MAX_PAYLOAD_BYTES + 1));
+            assert.equal(outcome.status, "too_large");
+            assert.match(outcome.status === "too_large" ? outcome.message : "", /batch limit; send smaller batches/);
+            assert.equal(spool.stats().batches, 0, "nothing the backend would have to refuse reaches the spool");
+            assert.match(await metrics.registry.metrics(), /relayer_otlp_requests_rejected_total\{signal="traces",transport="http",reason="too_large"\} 1/);
+            assert.equal((await intake.accept(traces, "http", Buffer.alloc(MAX_PAYLOAD_BYTES))).status, "accepted", "exactly 16 MiB fits");
+        } finally {
+            await spool.close();
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("answers overloaded (429/UNAVAILABLE upstream) when too many bytes wait for the spool, and counts it", async () => {

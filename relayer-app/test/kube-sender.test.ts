@@ -3,7 +3,11 @@
 // other takes over when the first one's pod is terminating.
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import { isEventsSender, type PodLike } from "../src/kube/events-sender";
+import os from "node:os";
+import path from "node:path";
+import { loadKubeAccess } from "../src/kube/client";
+import { EventsSenderElection, isEventsSender, type PodLike } from "../src/kube/events-sender";
+import { createLogger } from "../src/log/logger";
 import { startFakeBackend, testCluster, type FakeBackend } from "./fake-backend/fake-backend";
 import { startFakeKubeApi, type FakeKubeApi } from "./fakes/fake-kube-api";
 import { startRelayerProcess, tempDir, type RelayerProcess } from "./harness/relayer-process";
@@ -40,6 +44,45 @@ describe("events sender choice", () => {
         assert.equal(isEventsSender([a, b], "relayer-local"), true);
         assert.equal(isEventsSender([pod("relayer-x", "2026-01-01T00:00:00Z", { labels: {} })], "relayer-x"), true);
         assert.equal(isEventsSender([pod("relayer-a", "2026-01-01T00:00:00Z", { ready: false }), pod("relayer-b", "2026-01-01T00:01:00Z", { ready: false })], "relayer-b"), true);
+    });
+});
+
+describe("events sender election", function () {
+    this.timeout(20_000);
+
+    it("does not hold up the relayer's start while the API server does not answer, and decides once a check completes", async () => {
+        const api = await startFakeKubeApi();
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sender-election-"));
+        const access = loadKubeAccess(api.writeKubeconfig(dir));
+        assert.ok(access.ok);
+        api.pods.ns = [pod("relayer-x", "2026-01-01T00:00:00Z")];
+        api.delay(/\/pods/, 60_000);
+        const changes: boolean[] = [];
+        const election = new EventsSenderElection({
+            namespace: "ns",
+            replica: "relayer-x",
+            core: access.apis.core,
+            log: createLogger({ level: "silent", redactIps: false }),
+            checkMs: 3_000,
+            onChange: async (sending) => void changes.push(sending),
+        });
+        const podLists = () => api.calls.filter((c) => c.url.startsWith("/api/v1/namespaces/ns/pods")).length;
+        try {
+            // The first pod list hangs until it is given up (after checkMs); start() must return long before that.
+            const outcome = await Promise.race([election.start().then(() => "started"), new Promise((r) => setTimeout(() => r("blocked"), 1_000))]);
+            assert.equal(outcome, "started");
+            const deadline = Date.now() + 10_000;
+            while (podLists() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+            assert.equal(podLists(), 1, "the first check is waiting for the API server");
+            assert.deepEqual(changes, [], "no decision before a check completed");
+            api.clearDelays();
+            while (changes.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+            assert.deepEqual(changes, [true], "this replica sends once a check has completed");
+        } finally {
+            await election.stop();
+            await api.stop();
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
 

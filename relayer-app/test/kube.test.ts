@@ -51,10 +51,16 @@ describe("kubernetes events informer", function () {
     function watchNamespace(namespace: string, watchdogMs = 60_000) {
         const seen: KubeEventLike[] = [];
         const restarts: string[] = [];
-        const w = new EventWatch({ namespace, core: apis.core, watch: apis.watch, log, watchdogMs, onEvent: (e) => seen.push(e), onRestart: (r) => restarts.push(r), backoffMs: () => 50 });
+        /** The consecutive-failure count of every backoff the watch waited (0 = first failure). */
+        const backoffs: number[] = [];
+        const backoffMs = (attempt: number) => {
+            backoffs.push(attempt);
+            return 50;
+        };
+        const w = new EventWatch({ namespace, core: apis.core, watch: apis.watch, log, watchdogMs, onEvent: (e) => seen.push(e), onRestart: (r) => restarts.push(r), backoffMs });
         running.push(w);
         w.start();
-        return { w, seen, restarts, uids: () => seen.map((e) => e.metadata?.uid) };
+        return { w, seen, restarts, backoffs, uids: () => seen.map((e) => e.metadata?.uid) };
     }
 
     const listCalls = (ns: string) => api.calls.filter((c) => c.url.startsWith(`/api/v1/namespaces/${ns}/events`) && !c.url.includes("watch=true")).length;
@@ -136,9 +142,10 @@ describe("kubernetes events informer", function () {
     it("retries with backoff after API errors and says how to fix a 403", async () => {
         api.failNext(/\/events$/, 500, 2);
         api.putEvent("ns1", { uid: "e1", reason: "BackOff", message: "m" });
-        const { uids, restarts } = watchNamespace("ns1");
+        const { uids, restarts, backoffs } = watchNamespace("ns1");
         await until("the event after two failed lists", () => uids().includes("e1"));
         assert.equal(restarts.filter((r) => r === "error").length, 2);
+        assert.deepEqual(backoffs, [0, 1], "each failure waits a backoff that grows with the consecutive failures");
         api.forbiddenNamespaces.add("locked");
         const locked = watchNamespace("locked");
         await until("a refusal", () => locked.restarts.includes("error"));

@@ -22,6 +22,12 @@ export interface RunOptions {
     secret?: readonly string[];
 }
 
+/** Overrides that make a stack deploy the cloudflared connector in-cluster (with a digest-pinned test image). */
+export const CONNECTOR_OVERRIDES: Readonly<Record<string, string>> = {
+    cloudflareConnectorEnabled: "true",
+    cloudflareConnectorImage: `cloudflare/cloudflared:2025.11.1@sha256:${"c".repeat(64)}`,
+};
+
 /** Config of a committed stack with optional changes. */
 export function stackFiles(stack: string, options: RunOptions = {}): StackFiles {
     const files = readStackFiles(REPO_ROOT, stack);

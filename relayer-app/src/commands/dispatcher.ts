@@ -1,5 +1,6 @@
 // Runs backend commands: validates parameters, applies the timeout (the command's timeoutMs, capped) and the
-// concurrency limit, maps every failure onto PROTOCOL.md's error codes, and writes one audit line per command.
+// concurrency limit of each command, maps every failure onto PROTOCOL.md's error codes, and writes one audit line
+// per command.
 import type { Logger } from "pino";
 import { audit } from "../log/audit";
 import { redactDeep, redactText } from "../log/redact";
@@ -10,7 +11,7 @@ import type { CommandSettings } from "./settings";
 
 /** Timeout when the backend sends none. */
 const DEFAULT_TIMEOUT_MS = 30_000;
-/** Commands allowed to wait for a free slot; beyond that the backend is told to back off. */
+/** Commands of one name allowed to wait for a free slot; beyond that the backend is told to back off. */
 const MAX_WAITING = 64;
 /** Parameters that are content, not configuration: audited by size only, like prompts in the gateway. */
 const CONTENT_PARAMS = new Set(["message"]);
@@ -65,17 +66,25 @@ export function auditParams(params: unknown): unknown {
     return redactDeep(out);
 }
 
+/**
+ * Pure: the time a command may take: the backend's `timeoutMs` (whole milliseconds, rounded up: timers take
+ * integers) or the default, never more than the operator's cap.
+ */
+export function commandTimeoutMs(requested: unknown, maxTimeoutMs: number): number {
+    const asked = typeof requested === "number" && Number.isFinite(requested) && requested > 0 ? Math.ceil(requested) : DEFAULT_TIMEOUT_MS;
+    return Math.min(asked, maxTimeoutMs);
+}
+
 export function createCommandHandler(o: CommandDispatcherOptions): CommandHandler {
     const commands = o.commands ?? COMMANDS;
-    const slots = new Slots(o.settings.concurrency);
+    // One limit per command: slow agents.invoke calls must not keep relayer.status or pods.list waiting.
+    const slotsByCommand = new Map(Object.keys(commands).map((name) => [name, new Slots(o.settings.concurrency)]));
 
     return async (cmd: CommandFrame, sessionSignal: AbortSignal): Promise<CommandResult> => {
         const started = performance.now();
-        const timeoutMs = Math.min(
-            typeof cmd.timeoutMs === "number" && Number.isFinite(cmd.timeoutMs) && cmd.timeoutMs > 0 ? cmd.timeoutMs : DEFAULT_TIMEOUT_MS,
-            o.settings.maxTimeoutMs,
-        );
-        const result = await execute(cmd, sessionSignal, timeoutMs);
+        const timeoutMs = commandTimeoutMs(cmd.timeoutMs, o.settings.maxTimeoutMs);
+        // Every command gets its audit line and a result, whatever went wrong inside.
+        const result = await execute(cmd, sessionSignal, timeoutMs).catch((err: unknown) => failure("failed", `${cmd.name}: ${err instanceof Error ? err.message : String(err)}`));
         audit(o.log, "command", {
             id: cmd.id,
             name: cmd.name,
@@ -100,9 +109,10 @@ export function createCommandHandler(o: CommandDispatcherOptions): CommandHandle
         const timeout = AbortSignal.timeout(timeoutMs);
         const signal = AbortSignal.any([sessionSignal, timeout]);
         // Waiting for a slot counts against the command's time: the backend asked for an answer within timeoutMs.
+        const slots = slotsByCommand.get(cmd.name)!;
         if (!(await slots.acquire(signal))) {
-            if (timeout.aborted) return failure("timeout", `${cmd.name}: no free slot within ${timeoutMs} ms (${o.settings.concurrency} commands at once)`);
-            return failure("unavailable", `${cmd.name}: too many commands in flight; retry later`);
+            if (timeout.aborted) return failure("timeout", `${cmd.name}: no free slot within ${timeoutMs} ms (${o.settings.concurrency} ${cmd.name} commands at once)`);
+            return failure("unavailable", `${cmd.name}: too many ${cmd.name} commands in flight; retry later`);
         }
         try {
             const data = await raceAbort(definition.run(parsed.data, o.context, signal), signal);

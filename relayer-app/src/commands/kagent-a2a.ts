@@ -79,14 +79,38 @@ export async function invokeAgent(kagentUrl: string, namespace: string, name: st
         await response.body?.cancel();
         throw new CommandError("failed", `KAgent controller answered HTTP ${response.status}`);
     }
-    const length = Number(response.headers.get("content-length") ?? "0");
-    if (length > MAX_REPLY_BYTES) {
-        await response.body?.cancel();
-        throw new CommandError("failed", `the agent's reply is larger than ${MAX_REPLY_BYTES} bytes`);
+    const replyBody = await readCapped(response, MAX_REPLY_BYTES);
+    let body: { result?: unknown; error?: { code?: number; message?: string } };
+    try {
+        body = JSON.parse(replyBody) as typeof body;
+    } catch {
+        throw new CommandError("failed", "the KAgent controller's reply is not JSON-RPC (not valid JSON)");
     }
-    const body = (await response.json()) as { result?: unknown; error?: { code?: number; message?: string } };
     if (body.error !== undefined) {
         throw new CommandError("failed", `the agent answered with JSON-RPC error ${body.error.code ?? "?"}: ${body.error.message ?? "no message"}`);
     }
     return replyText(body.result);
+}
+
+/** The body as text; refused beyond `max` bytes whatever Content-Length said (a chunked reply declares none). */
+async function readCapped(response: Response, max: number): Promise<string> {
+    if (Number(response.headers.get("content-length") ?? "0") > max) {
+        await response.body?.cancel();
+        throw new CommandError("failed", `the agent's reply is larger than ${max} bytes`);
+    }
+    const reader = response.body?.getReader();
+    if (reader === undefined) return "";
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        size += value.byteLength;
+        if (size > max) {
+            await reader.cancel();
+            throw new CommandError("failed", `the agent's reply is larger than ${max} bytes`);
+        }
+        chunks.push(value);
+    }
+    return Buffer.concat(chunks).toString("utf8");
 }

@@ -10,12 +10,13 @@ export const commandEnvShape = {
 
 export const commandEnvFixes: Readonly<Record<keyof typeof commandEnvShape, string>> = {
     RELAYER_COMMAND_MAX_TIMEOUT_MS: "set milliseconds between 1000 and 600000: the longest any command may run",
-    RELAYER_COMMAND_CONCURRENCY: "set how many commands may run at once (1-64)",
+    RELAYER_COMMAND_CONCURRENCY: "set how many commands of one name (e.g. agents.invoke) may run at once (1-64)",
     RELAYER_POD_LOGS_MAX_BYTES: "set the largest pods.logs answer in bytes (1024-16777216)",
 };
 
 export interface CommandSettings {
     maxTimeoutMs: number;
+    /** Commands of one name running at once (more wait, within their timeout). */
     concurrency: number;
     podLogsMaxBytes: number;
 }

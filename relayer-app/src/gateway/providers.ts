@@ -83,13 +83,7 @@ export function upstreamUrl(baseUrl: string, rest: string): URL {
 
 /** Headers for the upstream request: the client's, minus credentials and hop-by-hop, plus the relayer's key. */
 export function upstreamRequestHeaders(client: IncomingHttpHeaders, provider: LlmProvider, apiKey: string, host: string): OutgoingHttpHeaders {
-    const connectionListed = listedConnectionHeaders(client.connection);
-    const out: OutgoingHttpHeaders = {};
-    for (const name in client) {
-        if (DROPPED_REQUEST_HEADERS.has(name) || connectionListed.has(name)) continue;
-        const value = client[name];
-        if (value !== undefined) out[name] = value;
-    }
+    const out = headersWithout(client, DROPPED_REQUEST_HEADERS);
     const [header, value] = credentialHeader(provider, apiKey);
     out[header] = value;
     out.host = host;
@@ -99,15 +93,21 @@ export function upstreamRequestHeaders(client: IncomingHttpHeaders, provider: Ll
 
 /** Headers for the client's response: the provider's, minus hop-by-hop, plus `X-Accel-Buffering: no`. */
 export function clientResponseHeaders(upstream: IncomingHttpHeaders): OutgoingHttpHeaders {
-    const connectionListed = listedConnectionHeaders(upstream.connection);
-    const out: OutgoingHttpHeaders = {};
-    for (const name in upstream) {
-        if (DROPPED_RESPONSE_HEADERS.has(name) || connectionListed.has(name)) continue;
-        const value = upstream[name];
-        if (value !== undefined) out[name] = value;
-    }
+    const out = headersWithout(upstream, DROPPED_RESPONSE_HEADERS);
     // Tells any buffering proxy in front of a client (nginx and friends) to pass chunks on at once (SSE).
     out["x-accel-buffering"] = "no";
+    return out;
+}
+
+/** A copy of `headers` without the `dropped` ones and without those the Connection header names (hop-by-hop). */
+function headersWithout(headers: IncomingHttpHeaders, dropped: ReadonlySet<string>): OutgoingHttpHeaders {
+    const connectionListed = listedConnectionHeaders(headers.connection);
+    const out: OutgoingHttpHeaders = {};
+    for (const name in headers) {
+        if (dropped.has(name) || connectionListed.has(name)) continue;
+        const value = headers[name];
+        if (value !== undefined) out[name] = value;
+    }
     return out;
 }
 

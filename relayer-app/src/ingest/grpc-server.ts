@@ -94,6 +94,8 @@ export class OtlpGrpcServer implements ManagedService {
         }
         const outcome = await intake.accept(signal, "grpc", request);
         if (outcome.status === "accepted") return callback(null, EMPTY_RESPONSE);
+        // Without RetryInfo, RESOURCE_EXHAUSTED is final for OTLP exporters: right for a batch that can never fit.
+        if (outcome.status === "too_large") return callback({ code: grpc.status.RESOURCE_EXHAUSTED, details: outcome.message });
         // UNAVAILABLE is the retryable code for OTLP/gRPC exporters.
         const metadata = new grpc.Metadata();
         metadata.set("retry-after", String(outcome.retryAfterSeconds));

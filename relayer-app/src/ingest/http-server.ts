@@ -145,6 +145,7 @@ export class OtlpHttpServer implements ManagedService {
         }
         const outcome = await intake.accept(signal, "http", payload);
         if (outcome.status === "accepted") return this.succeed(response, media);
+        if (outcome.status === "too_large") return this.fail(response, 413, RpcCode.RESOURCE_EXHAUSTED, outcome.message, json);
         const status = outcome.status === "overloaded" ? 429 : 503;
         response.setHeader("Retry-After", String(outcome.retryAfterSeconds));
         return this.fail(response, status, RpcCode.UNAVAILABLE, outcome.message, json);

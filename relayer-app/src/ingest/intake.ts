@@ -3,12 +3,14 @@
 import type { Logger } from "pino";
 import type { RelayerMetrics } from "../metrics";
 import { SpoolFullError, type Spool } from "../spool/spool";
+import { MAX_PAYLOAD_BYTES } from "../uplink/frames";
 import type { OtlpSignal } from "./otlp-signals";
 
 export type Transport = "grpc" | "http";
 
 export type IntakeOutcome =
     | { status: "accepted"; seq: number }
+    | { status: "too_large"; message: string }
     | { status: "overloaded"; retryAfterSeconds: number; message: string }
     | { status: "spool_full"; retryAfterSeconds: number; message: string }
     | { status: "unavailable"; retryAfterSeconds: number; message: string };
@@ -28,6 +30,13 @@ export class Intake {
     ) {}
 
     async accept(signal: OtlpSignal, transport: Transport, payload: Buffer): Promise<IntakeOutcome> {
+        // PROTOCOL.md caps a batch payload at 16 MiB. The request limit keeps bodies below it, but OTLP/JSON can
+        // grow when converted (a negative enum number becomes a 10-byte varint): a batch the backend must refuse
+        // would be resent forever and block the uplink, so it is refused here, for good (not retryable).
+        if (payload.length > MAX_PAYLOAD_BYTES) {
+            this.reject(signal, transport, "too_large");
+            return { status: "too_large", message: `request is ${payload.length} bytes as OTLP protobuf, above the uplink's ${MAX_PAYLOAD_BYTES}-byte batch limit; send smaller batches` };
+        }
         if (this.pendingBytes + payload.length > this.maxPendingBytes) {
             this.reject(signal, transport, "overloaded");
             return { status: "overloaded", retryAfterSeconds: 1, message: "relayer is overloaded; retry later" };

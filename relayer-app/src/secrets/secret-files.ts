@@ -42,6 +42,16 @@ export class SecretFiles {
         return value || undefined;
     }
 
+    /**
+     * Make the next `read(name)` read the file's content whatever its identity says (after the backend refused
+     * the credentials: a same-size rewrite within one mtime tick is invisible to the identity check). The old
+     * value is kept so a change is still reported once.
+     */
+    forget(name: string): void {
+        const cached = this.cache.get(name);
+        if (cached) cached.signature = "";
+    }
+
     /** Call `listener(name)` when a file that was read before changes or disappears (noticed on read or by a poll). */
     onChange(listener: (name: string) => void, intervalMs = 5000): void {
         this.listeners.push(listener);

@@ -15,6 +15,8 @@ import { encodeBatchHeader, parseBackendMessage, type WelcomeMessage } from "./f
 import { handshakeHeaders, type HandshakeCredentials } from "./handshake";
 
 export const SUBPROTOCOL = "consonant.relay.v1";
+/** Secret files the handshake is built from (re-read on every attempt and after 401/403). */
+const CREDENTIAL_FILES = ["cluster-id", "cluster-token", "access-client-id", "access-client-secret"] as const;
 const WELCOME_TIMEOUT_MS = 15_000;
 const HANDSHAKE_TIMEOUT_MS = 15_000;
 /** Stop handing frames to the socket while this many bytes are not yet written (memory bound). */
@@ -38,7 +40,10 @@ interface Session {
     welcome?: WelcomeMessage;
     openedAt: number;
     lastFrameAt: number;
-    pingSentAt?: number;
+    /** Armed when a ping is sent, cleared by any pong: fires 2 × heartbeatMs after the ping. */
+    pongTimer?: NodeJS.Timeout;
+    /** Fires when no frame arrived for 3 × heartbeatMs (re-armed from the last frame's time). */
+    idleTimer?: NodeJS.Timeout;
     /** Highest seq handed to this session's socket. */
     cursor: number;
     inFlight: Map<number, number>;
@@ -95,11 +100,13 @@ export class Uplink {
         const spool = this.options.spool;
         while (spool.stats().batches > 0 && Date.now() < deadline) {
             await new Promise<void>((resolve) => {
-                const timer = setTimeout(resolve, Math.min(100, Math.max(1, deadline - Date.now())));
-                spool.once("drained-some", () => {
+                const done = () => {
                     clearTimeout(timer);
+                    spool.off("drained-some", done); // one listener per wait, not one leaked per 100 ms
                     resolve();
-                });
+                };
+                const timer = setTimeout(done, Math.min(100, Math.max(1, deadline - Date.now())));
+                spool.once("drained-some", done);
             });
         }
         await this.stop();
@@ -185,6 +192,9 @@ export class Uplink {
             const status = response.statusCode ?? 0;
             if (status === 401 || status === 403) {
                 session.authFailure = true;
+                // PROTOCOL.md: re-read the credential files — bypass the change detection by file identity, which
+                // an in-place rewrite of equal size within the same mtime tick would slip past.
+                for (const name of CREDENTIAL_FILES) this.options.secrets.forget(name);
                 this.options.metrics.uplinkAuthFailures.inc();
                 audit(log, "uplink_auth_failed", { status, backend: url.host, cluster: credentials.clusterId }, "uplink: backend rejected the handshake; re-reading credential files and retrying with backoff");
             } else {
@@ -224,7 +234,8 @@ export class Uplink {
         });
         ws.on("pong", () => {
             session.lastFrameAt = Date.now();
-            session.pingSentAt = undefined;
+            clearTimeout(session.pongTimer);
+            session.pongTimer = undefined;
         });
         ws.on("ping", () => {
             session.lastFrameAt = Date.now();
@@ -237,6 +248,8 @@ export class Uplink {
         if (session.ended) return;
         session.ended = true;
         for (const timer of session.timers) clearInterval(timer);
+        clearTimeout(session.pongTimer);
+        clearTimeout(session.idleTimer);
         for (const controller of session.commands) controller.abort();
         if (session.ws.readyState !== WebSocket.CLOSED) session.ws.terminate();
         if (this.session === session) this.session = undefined;
@@ -316,27 +329,34 @@ export class Uplink {
         }
         const heartbeat = setInterval(() => this.heartbeat(session), welcome.heartbeatMs);
         session.timers.push(heartbeat);
+        this.watchIdle(session, welcome.heartbeatMs);
         void this.pump();
     }
 
+    /** Heartbeat and ping every heartbeatMs; no pong within 2 × heartbeatMs of a ping ends the session. */
     private heartbeat(session: Session): void {
         const welcome = session.welcome;
         if (!welcome || session.ended) return;
-        const now = Date.now();
-        if (now - session.lastFrameAt > 3 * welcome.heartbeatMs) {
-            return this.endSession(session, "no frame from the backend for 3 heartbeats");
-        }
-        if (session.pingSentAt !== undefined && now - session.pingSentAt > 2 * welcome.heartbeatMs) {
-            return this.endSession(session, "no pong from the backend within 2 heartbeats");
-        }
         const stats = this.options.spool.stats();
         session.ws.send(
-            JSON.stringify({ type: "heartbeat", ts: now, spoolBatches: stats.batches, spoolBytes: stats.bytes, oldestUnackedMs: stats.oldestUnackedMs }),
+            JSON.stringify({ type: "heartbeat", ts: Date.now(), spoolBatches: stats.batches, spoolBytes: stats.bytes, oldestUnackedMs: stats.oldestUnackedMs }),
         );
-        if (session.pingSentAt === undefined) {
-            session.pingSentAt = now;
-            session.ws.ping();
-        }
+        session.ws.ping();
+        // Armed by the oldest unanswered ping; any pong proves the backend alive and disarms it.
+        session.pongTimer ??= setTimeout(() => this.endSession(session, "no pong from the backend within 2 heartbeats"), 2 * welcome.heartbeatMs);
+    }
+
+    /** End the session once no frame (message, ping or pong) arrived for 3 × heartbeatMs. */
+    private watchIdle(session: Session, heartbeatMs: number): void {
+        const limit = 3 * heartbeatMs;
+        session.idleTimer = setTimeout(
+            () => {
+                if (session.ended) return;
+                if (Date.now() - session.lastFrameAt >= limit) this.endSession(session, "no frame from the backend for 3 heartbeats");
+                else this.watchIdle(session, heartbeatMs);
+            },
+            Math.max(1, session.lastFrameAt + limit - Date.now()),
+        );
     }
 
     private onAck(session: Session, seq: number): void {
@@ -404,7 +424,9 @@ export class Uplink {
                     this.options.log.error({ err: error, seq }, "uplink: cannot read a batch from the spool");
                     return;
                 }
-                if (session !== this.session || session.ended) return;
+                // The session ended while reading: go round again for its successor (whose pump call returned
+                // early because this loop was running), instead of leaving it idle until the next ack/append.
+                if (session !== this.session || session.ended) continue;
                 session.cursor = seq;
                 if (!batch) continue;
                 const frame = Buffer.concat([encodeBatchHeader(batch.kind, batch.seq), batch.payload]);

@@ -62,6 +62,10 @@ export interface FakeBackendOptions {
     autoPong?: boolean;
     /** Cloudflare Access service token the backend requires (as Access would), if any. */
     access?: { clientId: string; clientSecret: string };
+    /** Subprotocol the backend selects; false selects none (a backend that does not speak version 1). */
+    subprotocol?: string | false;
+    /** Wait this long after `hello` before sending `welcome` (the relayer must not send batches meanwhile). */
+    welcomeDelayMs?: number;
 }
 
 interface Connection {
@@ -71,6 +75,7 @@ interface Connection {
     session: string;
     pendingAck: boolean;
     hello?: Record<string, unknown>;
+    welcomed: boolean;
 }
 
 export class FakeBackend {
@@ -82,6 +87,14 @@ export class FakeBackend {
     nackSeqs = new Set<number>();
     /** Answer every upgrade with this status instead of checking (e.g. 401). */
     forceStatus: number | undefined;
+    /** Announce this `lastSeq` in the next welcomes instead of the store's (a backend that lost or never had data). */
+    lastSeqOverride: number | undefined;
+    /** Every batch seq received, in arrival order, resends included (to prove what was or was not sent again). */
+    readonly seqsReceived: number[] = [];
+    /** Binary frames that arrived before this backend sent `welcome` (a protocol violation). */
+    batchesBeforeWelcome = 0;
+    /** WebSocket pings received from relayers. */
+    pingsReceived = 0;
     private server: http.Server | undefined;
     private wss: WebSocketServer | undefined;
     private readonly connections = new Set<Connection>();
@@ -115,7 +128,8 @@ export class FakeBackend {
             perMessageDeflate: false,
             autoPong: this.options.autoPong ?? true,
             maxPayload: 17 * 1024 * 1024,
-            handleProtocols: (protocols) => (protocols.has("consonant.relay.v1") ? "consonant.relay.v1" : false),
+            handleProtocols: (protocols) =>
+                this.options.subprotocol !== undefined ? this.options.subprotocol : protocols.has("consonant.relay.v1") ? "consonant.relay.v1" : false,
         });
         this.server.on("upgrade", (request, socket, head) => this.upgrade(request, socket as import("node:net").Socket, head));
         await new Promise<void>((resolve, reject) => {
@@ -250,7 +264,7 @@ export class FakeBackend {
         const key = this.store.key(cluster, replica);
         // PROTOCOL.md: one session per replica — a new one replaces the old.
         for (const old of this.connections) if (old.cluster === cluster && old.replica === replica) old.ws.terminate();
-        const connection: Connection = { ws, cluster, replica, session: `s${++this.sessionCounter}`, pendingAck: false };
+        const connection: Connection = { ws, cluster, replica, session: `s${++this.sessionCounter}`, pendingAck: false, welcomed: false };
         this.connections.add(connection);
         const heartbeatMs = this.options.heartbeatMs ?? 15_000;
         let lastFrame = Date.now();
@@ -263,7 +277,10 @@ export class FakeBackend {
         });
         ws.on("error", () => ws.terminate());
         ws.on("pong", () => (lastFrame = Date.now()));
-        ws.on("ping", () => (lastFrame = Date.now()));
+        ws.on("ping", () => {
+            lastFrame = Date.now();
+            this.pingsReceived++;
+        });
         ws.on("message", (data: Buffer, isBinary) => {
             lastFrame = Date.now();
             if (!isBinary) {
@@ -276,25 +293,35 @@ export class FakeBackend {
                 this.textFrames.push(message);
                 if (message.type === "hello") {
                     connection.hello = message;
-                    ws.send(
-                        JSON.stringify({
-                            type: "welcome",
-                            session: connection.session,
-                            heartbeatMs,
-                            maxInFlight: this.options.maxInFlight ?? 32,
-                            lastSeq: this.store.lastSeq.get(key) ?? 0,
-                        }),
-                    );
+                    const welcome = () => {
+                        if (ws.readyState !== WebSocket.OPEN) return;
+                        connection.welcomed = true;
+                        ws.send(
+                            JSON.stringify({
+                                type: "welcome",
+                                session: connection.session,
+                                heartbeatMs,
+                                maxInFlight: this.options.maxInFlight ?? 32,
+                                lastSeq: this.lastSeqOverride ?? this.store.lastSeq.get(key) ?? 0,
+                            }),
+                        );
+                    };
+                    if (this.options.welcomeDelayMs) setTimeout(welcome, this.options.welcomeDelayMs);
+                    else welcome();
                 } else if (message.type === "result" && typeof message.id === "string") {
                     this.resultWaiters.get(message.id)?.(message);
                     this.resultWaiters.delete(message.id);
                 }
                 return;
             }
-            if (!connection.hello) return ws.terminate(); // data before hello: protocol violation
+            if (!connection.welcomed) {
+                this.batchesBeforeWelcome++; // PROTOCOL.md: no batch is sent before welcome
+                return ws.terminate();
+            }
             if (data.length < 10 || data[0] !== 1) return ws.terminate();
             const kind = data[1];
             const seq = Number(data.readBigUInt64BE(2));
+            this.seqsReceived.push(seq);
             const payload = this.options.retainPayloads === false ? EMPTY : Buffer.from(data.subarray(10));
             let batches = this.store.batches.get(key);
             if (!batches) this.store.batches.set(key, (batches = new Map()));
