@@ -2,7 +2,6 @@
 // Nothing here computes; every decision lives in components/config.ts or a component's pure builders.
 // Pulumi calls the exported function and uses its result as the stack outputs (the tests and the offline render
 // call it the same way after installing mocks and config).
-import * as path from "path";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as k8s from "@pulumi/kubernetes";
 import { configValueKeepingSecrecy, loadStackConfig, secretConfig } from "./components/config";
@@ -30,7 +29,8 @@ export = async function main() {
         enableServerSideApply: true,
     });
 
-    const workloadSettings = workloadSettingsFromConfig(cfg, path.join(__dirname, "relayer-app"));
+    // The repository root is the image's build context (relayer-app/Dockerfile installs the root package-lock.json).
+    const workloadSettings = workloadSettingsFromConfig(cfg, __dirname);
     const dockerBuildProvider = "build" in workloadSettings.image ? new dockerBuild.Provider("docker-build", {}) : undefined;
 
     // The namespace comes first: the secret store delivers its Secrets into it before the workload mounts them.

@@ -2,6 +2,8 @@
 // every field the issue lists, every Kubernetes object valid against its schema, unique URNs, explicit providers,
 // no Output misused in a string, no secret in stack outputs.
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { StackConfigError } from "../components/config-values";
 import {
     nodeReaderRules,
@@ -240,10 +242,14 @@ describe("program: dev stack", () => {
     commonChecks("dev", () => run);
     workloadChecks("dev", () => run, { replicas: 1, image: /^localhost:5001\/consonant\/relayer@sha256:[a-f0-9]{64}$/, kagentNamespaces: ["kagent"] });
 
-    it("builds the image from relayer-app/ with docker-build, pushes it, and runs it by digest", () => {
+    it("builds relayer-app/Dockerfile with docker-build from the repository root (its lockfile), pushes it, and runs it by digest", () => {
         const image = plainInputs<Obj>(one(run.recorder, T.image));
-        assert.match(image.context.location, /relayer-app$/);
-        assert.match(image.dockerfile.location, /relayer-app\/Dockerfile$/);
+        const repoRoot = path.resolve(__dirname, "..");
+        assert.strictEqual(image.context.location, repoRoot, "context = repository root, where the workspaces' package-lock.json is");
+        assert.strictEqual(image.dockerfile.location, path.join(repoRoot, "relayer-app", "Dockerfile"));
+        assert.ok(fs.existsSync(path.join(repoRoot, "package-lock.json")) && fs.existsSync(image.dockerfile.location));
+        // BuildKit reads <Dockerfile>.dockerignore instead of the context's .dockerignore: without it the whole repo is sent.
+        assert.ok(fs.existsSync(`${image.dockerfile.location}.dockerignore`), "per-Dockerfile ignore file next to the Dockerfile");
         assert.strictEqual(image.push, true);
         assert.deepStrictEqual(image.tags, ["localhost:5001/consonant/relayer:dev"]);
         const digest = (one(run.recorder, T.image).outputs as Obj).digest;

@@ -270,7 +270,7 @@ export class RelayerWorkload extends pulumi.ComponentResource {
         });
     }
 
-    /** The image reference: the configured one, or the digest of the image built from relayer-app/ and pushed. */
+    /** The image reference: the configured one, or the digest of the image built from relayer-app/Dockerfile and pushed. */
     private image(name: string, args: RelayerWorkloadArgs): pulumi.Output<string> {
         const source = args.settings.image;
         if ("ref" in source) return pulumi.output(source.ref);
@@ -283,7 +283,7 @@ export class RelayerWorkload extends pulumi.ComponentResource {
             `${name}-image`,
             {
                 context: { location: build.context },
-                dockerfile: { location: `${build.context}/Dockerfile` },
+                dockerfile: { location: build.dockerfile },
                 platforms: ["linux/amd64"],
                 push: true,
                 tags: [`${build.repository}:${build.tag}`],

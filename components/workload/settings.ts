@@ -1,15 +1,23 @@
 // The workload's plain settings, derived from the validated StackConfig by a pure function, so the component
 // receives typed args and never reads Pulumi config itself.
+import * as path from "path";
 import type { StackConfig } from "../config";
 import type { RelayerEnvSettings } from "./container";
 import { inClusterServiceTarget } from "./values";
+
+/**
+ * The relayer's Dockerfile inside the build context. The context is the repository root, not relayer-app/: npm
+ * workspaces keep the one package-lock.json there, and the image must install exactly that lockfile.
+ * relayer-app/Dockerfile.dockerignore (BuildKit's per-Dockerfile ignore file) keeps the context small.
+ */
+export const RELAYER_DOCKERFILE = "relayer-app/Dockerfile";
 
 /** Where the relayer image comes from. */
 export type ImageSource =
     | { ref: string }
     | {
-          /** Build relayer-app/ and push it here, tagged `tag`; the pods then run `<repository>@<digest>`. */
-          build: { context: string; repository: string; tag: string; registryUsername?: string };
+          /** Build `dockerfile` in `context` (the repository root), push it here tagged `tag`; pods run `<repository>@<digest>`. */
+          build: { context: string; dockerfile: string; repository: string; tag: string; registryUsername?: string };
       };
 
 /** Everything the RelayerWorkload needs from the stack config. */
@@ -43,12 +51,20 @@ export interface RelayerWorkloadSettings {
     nodeReader: boolean;
 }
 
-/** Pure: StackConfig (+ the relayer-app build context directory) → workload settings. */
-export function workloadSettingsFromConfig(cfg: StackConfig, buildContext: string): RelayerWorkloadSettings {
+/** Pure: StackConfig (+ the repository root, the image's build context) → workload settings. */
+export function workloadSettingsFromConfig(cfg: StackConfig, repoRoot: string): RelayerWorkloadSettings {
     const image: ImageSource =
         cfg.imageRef !== undefined
             ? { ref: cfg.imageRef }
-            : { build: { context: buildContext, repository: cfg.imageRepository ?? "", tag: cfg.stack, registryUsername: cfg.imageRegistryUsername } };
+            : {
+                  build: {
+                      context: repoRoot,
+                      dockerfile: path.join(repoRoot, RELAYER_DOCKERFILE),
+                      repository: cfg.imageRepository ?? "",
+                      tag: cfg.stack,
+                      registryUsername: cfg.imageRegistryUsername,
+                  },
+              };
     return {
         namespace: cfg.namespace,
         createNamespace: cfg.createNamespace,
