@@ -248,6 +248,7 @@ describe("edge builders", () => {
                 instance: "edge-connector",
                 egressCidrs: ["198.41.128.0/17", "2606:4700::/32"],
                 originPorts: [8080],
+                originDestination: { cidrs: ["10.30.0.0/24"] },
                 monitoringNamespace: "monitoring",
             });
             assert.deepStrictEqual(spec.policyTypes, ["Ingress", "Egress"]);
@@ -278,12 +279,13 @@ describe("edge builders", () => {
                         { protocol: "TCP", port: 443 },
                     ],
                 },
-                { ports: [{ protocol: "TCP", port: 8080 }] },
+                // An origin outside the cluster: only its configured ranges, never the port on every address.
+                { to: [{ ipBlock: { cidr: "10.30.0.0/24" } }], ports: [{ protocol: "TCP", port: 8080 }] },
             ]);
         });
 
         it("limits the origin rule to the origin's namespace when the origin is an in-cluster Service", () => {
-            const spec = connectorNetworkPolicySpec({ instance: "edge-connector", egressCidrs: ["198.41.128.0/17"], originPorts: [8080], originNamespace: "backend" });
+            const spec = connectorNetworkPolicySpec({ instance: "edge-connector", egressCidrs: ["198.41.128.0/17"], originPorts: [8080], originDestination: { namespace: "backend" } });
             const egress = spec.egress as unknown[];
             assert.deepStrictEqual(egress[2], {
                 to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "backend" } } }],
@@ -294,7 +296,7 @@ describe("edge builders", () => {
         });
 
         it("denies all ingress when monitoring is off", () => {
-            const spec = connectorNetworkPolicySpec({ instance: "edge-connector", egressCidrs: ["198.41.128.0/17"], originPorts: [443] });
+            const spec = connectorNetworkPolicySpec({ instance: "edge-connector", egressCidrs: ["198.41.128.0/17"], originPorts: [443], originDestination: { namespace: "backend" } });
             assert.deepStrictEqual(spec.policyTypes, ["Ingress", "Egress"]);
             assert.deepStrictEqual(spec.ingress, []);
         });

@@ -120,6 +120,21 @@ describe("edge settings", () => {
         assert.deepStrictEqual(problemsOf({ ...VALID, cloudflareHostname: "example.com" }), []);
     });
 
+    it("refuses a deployed connector whose origin is outside the cluster with no origin ranges", () => {
+        const outside = { ...VALID, cloudflareConnectorEnabled: "true", cloudflareOriginService: "https://backend.internal" };
+        assert.deepStrictEqual(problemsOf(outside), [
+            {
+                key: "cloudflareConnectorOriginCidrs",
+                problem:
+                    "is required when the connector runs and cloudflareOriginService is outside the cluster (without it the connector's NetworkPolicy would let it reach the origin port on every address, private ranges included)",
+                fix: "run `pulumi config set cloudflareConnectorOriginCidrs '[\"10.30.0.0/24\"]'` with the addresses of the origin, or point cloudflareOriginService at an in-cluster Service (http://<svc>.<ns>.svc:<port>)",
+            },
+        ]);
+        assert.deepStrictEqual(problemsOf({ ...outside, cloudflareConnectorOriginCidrs: '["10.30.0.0/24"]' }), []);
+        // Without the connector in this cluster the origin's address is not this program's concern.
+        assert.deepStrictEqual(problemsOf({ ...outside, cloudflareConnectorEnabled: "false" }), []);
+    });
+
     it("refuses an origin that is not a URL", () => {
         assert.deepStrictEqual(problemsOf({ ...VALID, cloudflareOriginService: "backend:8080" }), [
             {
@@ -281,7 +296,7 @@ describe("edge settings", () => {
                 egressCidrs: [...CLOUDFLARE_IP_RANGES],
                 originPorts: [8080],
                 // An in-cluster origin Service: the connector's origin egress names its namespace.
-                originNamespace: "consonant-backend",
+                originDestination: { namespace: "consonant-backend" },
             },
         });
         const cloudflareMfa = edgePlanFromSettings(
@@ -295,14 +310,18 @@ describe("edge settings", () => {
         // Without monitoring, nobody may scrape the connector.
         const unmonitored = edgePlanFromSettings(validSettings(), { ...CLUSTER, monitoringEnabled: false });
         assert.ok(!("monitoringNamespace" in unmonitored!.connector!));
-        // An https origin without a port is dialled on 443; outside the cluster its namespace is unknown.
-        const external = edgePlanFromSettings(validSettings({ cloudflareOriginService: "https://backend.internal" }), CLUSTER)!.connector!;
+        // An https origin without a port is dialled on 443; outside the cluster only at its configured ranges.
+        const external = edgePlanFromSettings(
+            validSettings({ cloudflareOriginService: "https://backend.internal", cloudflareConnectorOriginCidrs: '["10.30.0.0/24"]' }),
+            CLUSTER,
+        )!.connector!;
         assert.deepStrictEqual(external.originPorts, [443]);
-        assert.ok(!("originNamespace" in external));
+        assert.deepStrictEqual(external.originDestination, { cidrs: ["10.30.0.0/24"] });
         // A two-label host may be public (`backend.internal`) or `<svc>.<ns>`: only the .svc forms name a namespace.
-        const twoLabels = edgePlanFromSettings(validSettings({ cloudflareOriginService: "http://backend.backend-ns:8080" }), CLUSTER)!.connector!;
-        assert.ok(!("originNamespace" in twoLabels));
         const fqdn = edgePlanFromSettings(validSettings({ cloudflareOriginService: "http://backend.backend-ns.svc.cluster.local:8080" }), CLUSTER)!.connector!;
-        assert.strictEqual(fqdn.originNamespace, "backend-ns");
+        assert.deepStrictEqual(fqdn.originDestination, { namespace: "backend-ns" });
+        // Configured ranges win over the namespace (the operator knows where the origin's pods are).
+        const pinned = edgePlanFromSettings(validSettings({ cloudflareConnectorOriginCidrs: '["10.40.0.0/16"]' }), CLUSTER)!.connector!;
+        assert.deepStrictEqual(pinned.originDestination, { cidrs: ["10.40.0.0/16"] });
     });
 });

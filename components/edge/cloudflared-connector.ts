@@ -52,7 +52,7 @@ export class CloudflaredConnector extends pulumi.ComponentResource {
                     instance: name,
                     egressCidrs: args.egressCidrs,
                     originPorts: args.originPorts,
-                    originNamespace: args.originNamespace,
+                    originDestination: args.originDestination,
                     monitoringNamespace: args.monitoringNamespace,
                 }),
             },

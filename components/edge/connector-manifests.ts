@@ -142,14 +142,17 @@ export function connectorDeploymentSpec(input: ConnectorDeploymentInput): k8s.ty
     };
 }
 
+/** The connector's origin: an in-cluster Service's namespace, or the address ranges of an origin outside it. */
+export type ConnectorOriginDestination = { namespace: string } | { cidrs: string[] };
+
 export interface ConnectorNetworkInput {
     instance: string;
     /** Ranges cloudflared may dial on 7844 and 443 (Cloudflare's published ranges by default). */
     egressCidrs: string[];
     /** TCP ports of the origin as seen by the pod (the Service's target port for an in-cluster origin). */
     originPorts: number[];
-    /** Namespace of an in-cluster origin: the origin rule then admits only its pods, not the ports anywhere. */
-    originNamespace?: string;
+    /** Where the origin ports may be dialled: an in-cluster origin's namespace, or the ranges of an outside origin. */
+    originDestination: ConnectorOriginDestination;
     /** Namespace whose Prometheus scrapes the metrics port; undefined when monitoring is off. */
     monitoringNamespace?: string;
 }
@@ -182,11 +185,11 @@ export function connectorNetworkPolicySpec(input: ConnectorNetworkInput): k8s.ty
                 ],
             },
             {
-                // An in-cluster origin is limited to its namespace; an origin outside the cluster (a VM, another
-                // network) has no address known here, so its rule is limited by port only.
-                ...(input.originNamespace !== undefined
-                    ? { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": input.originNamespace } } }] }
-                    : {}),
+                // Never the origin ports on every address: an in-cluster origin's namespace, or the configured ranges.
+                to:
+                    "namespace" in input.originDestination
+                        ? [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": input.originDestination.namespace } } }]
+                        : input.originDestination.cidrs.map((cidr) => ({ ipBlock: { cidr } })),
                 ports: input.originPorts.map((port) => ({ protocol: "TCP", port })),
             },
         ],

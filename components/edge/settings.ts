@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { configBoolean, configInteger, configJson, ConfigProblem, GuardrailContext } from "../config-values";
 import type { PeopleAccess } from "./access";
-import { originPort } from "./connector-manifests";
+import { ConnectorOriginDestination, originPort } from "./connector-manifests";
 import { inClusterServiceTarget, isDigestPinned } from "../workload/values";
 
 /** A Go-style duration as Cloudflare's API takes it (`300ms`, `2h45m`, `8760h`): units ns, us, µs, ms, s, m, h. */
@@ -176,6 +176,11 @@ export const edgeSettingsShape = {
             { error: "must be a JSON array of port numbers, e.g. [8080]" },
         ),
     ).default([]),
+    /**
+     * Address ranges of an origin outside the cluster (the connector's NetworkPolicy may reach the origin ports only
+     * there). Required when the connector runs and the origin is not an in-cluster `<svc>.<ns>.svc` Service.
+     */
+    cloudflareConnectorOriginCidrs: cidrList.default([]),
     /** Address ranges the connector may dial on 7844 (tunnel) and 443 (API): Cloudflare's published ranges. */
     cloudflareConnectorEgressCidrs: cidrList
         .pipe(z.array(z.string()).min(1, { error: "must list at least one range (default: Cloudflare's published ranges)" }))
@@ -216,6 +221,8 @@ export const edgeSettingsFixes: Readonly<Record<string, string>> = {
         " (find the digest with `docker buildx imagetools inspect cloudflare/cloudflared:<version>`)",
     cloudflareConnectorOriginPorts:
         "run `pulumi config set cloudflareConnectorOriginPorts '[8080]'` with the origin pod's port (a Service's targetPort), or remove the key",
+    cloudflareConnectorOriginCidrs:
+        "run `pulumi config set cloudflareConnectorOriginCidrs '[\"10.30.0.0/24\"]'` with the addresses of the origin, or point cloudflareOriginService at an in-cluster Service (http://<svc>.<ns>.svc:<port>)",
     cloudflareConnectorEgressCidrs: "remove the key to use Cloudflare's published ranges, or `pulumi config set cloudflareConnectorEgressCidrs '[\"198.41.128.0/17\"]'`",
 };
 
@@ -292,6 +299,19 @@ export function edgeGuardrails(s: EdgeSettings, ctx: GuardrailContext, secretKey
         });
     }
 
+    if (
+        s.cloudflareConnectorEnabled &&
+        s.cloudflareOriginService !== undefined &&
+        s.cloudflareConnectorOriginCidrs.length === 0 &&
+        inClusterOriginNamespace(s.cloudflareOriginService) === undefined
+    ) {
+        problems.push({
+            key: "cloudflareConnectorOriginCidrs",
+            problem:
+                "is required when the connector runs and cloudflareOriginService is outside the cluster (without it the connector's NetworkPolicy would let it reach the origin port on every address, private ranges included)",
+            fix: edgeSettingsFixes.cloudflareConnectorOriginCidrs,
+        });
+    }
     if (s.cloudflareConnectorEnabled && s.cloudflareConnectorImage === undefined) {
         problems.push({
             key: "cloudflareConnectorImage",
@@ -335,8 +355,8 @@ export interface ConnectorPlan {
     egressCidrs: string[];
     /** Ports the connector may dial the origin on (never empty). */
     originPorts: number[];
-    /** Namespace of an in-cluster origin Service; the origin egress is then limited to it (else: by port only). */
-    originNamespace?: string;
+    /** Where the connector may dial the origin ports: the in-cluster origin's namespace, or the origin's ranges. */
+    originDestination: ConnectorOriginDestination;
 }
 
 /**
@@ -390,19 +410,25 @@ export function edgePlanFromSettings(
             egressCidrs: s.cloudflareConnectorEgressCidrs,
             originPorts:
                 s.cloudflareConnectorOriginPorts.length > 0 ? s.cloudflareConnectorOriginPorts : [originPort(plan.originService)],
-            ...originNamespaceOf(plan.originService),
+            originDestination: connectorOriginDestination(plan.originService, s.cloudflareConnectorOriginCidrs),
         };
     }
     return plan;
 }
 
 /**
- * `{ originNamespace }` when the origin is unmistakably an in-cluster Service (`<svc>.<ns>.svc[.cluster.local]`),
- * else nothing. A two-label host (`backend.internal`) could be a public name too, so it keeps the port-only rule
- * rather than pinning the egress to a namespace that may not be the origin's.
+ * The namespace of an origin that is unmistakably an in-cluster Service (`<svc>.<ns>.svc[.cluster.local]`), else
+ * undefined. A two-label host (`backend.internal`) could be a public name too, so it is not read as `<svc>.<ns>`.
  */
-function originNamespaceOf(originService: string): { originNamespace?: string } {
-    if (!/\.svc(\.cluster\.local)?$/.test(new URL(originService).hostname)) return {};
-    const target = inClusterServiceTarget(originService);
-    return target ? { originNamespace: target.namespace } : {};
+function inClusterOriginNamespace(originService: string): string | undefined {
+    if (!URL.canParse(originService) || !/\.svc(\.cluster\.local)?$/.test(new URL(originService).hostname)) return undefined;
+    return inClusterServiceTarget(originService)?.namespace;
+}
+
+/** Configured origin ranges win (the operator knows the addresses); else the in-cluster origin's namespace. */
+function connectorOriginDestination(originService: string, originCidrs: readonly string[]): ConnectorOriginDestination {
+    if (originCidrs.length > 0) return { cidrs: [...originCidrs] };
+    const namespace = inClusterOriginNamespace(originService);
+    if (namespace === undefined) throw new Error("edge settings: cloudflareConnectorOriginCidrs is missing although the guardrails passed");
+    return { namespace };
 }
