@@ -142,6 +142,30 @@ describe("command dispatcher", () => {
         );
     });
 
+    it("answers unavailable, naming why and the fix, for cluster commands when there is no Kubernetes API access", async () => {
+        const offline: CommandContext = {
+            kube: { ok: false, reason: "not running in a cluster; fix: set RELAYER_KUBECONFIG for development" },
+            namespace: "consonant-system",
+            kagentNamespaces: ["kagent"],
+            replica: "relayer-0",
+            relayerVersion: "0.0.0-test",
+            kagentUrl: "http://127.0.0.1:9",
+            kagentBreaker: createBreaker("kagent-offline", { minRequests: 3, cooldownMs: 1_000 }),
+            status: () => ({ spoolBatches: 0, spoolBytes: 0, oldestUnackedMs: 0, breakers: {}, uptimeSeconds: 1 }),
+            podLogsMaxBytes: 1024,
+            redact: {},
+        };
+        const handle = createCommandHandler({ settings: { concurrency: 2, maxTimeoutMs: 5_000, podLogsMaxBytes: 1024 }, context: offline, log });
+        const session = new AbortController().signal;
+        for (const [name, params] of [["cluster.info", undefined], ["pods.list", {}], ["pods.logs", { name: "p" }], ["agents.list", {}], ["agents.get", { name: "a" }]] as const) {
+            const r = await handle(frame(name, params), session);
+            assert.equal(r.ok ? "" : r.error.code, "unavailable", name);
+            assert.match(r.ok ? "" : r.error.message, /no Kubernetes API access: not running in a cluster; fix: set RELAYER_KUBECONFIG/, name);
+        }
+        assert.deepEqual(await handle(frame("relayer.status"), session), { ok: true, data: { spoolBatches: 0, spoolBytes: 0, oldestUnackedMs: 0, breakers: {}, uptimeSeconds: 1 } });
+        offline.kagentBreaker.shutdown();
+    });
+
     it("limits each command on its own: counts the wait for a slot against the timeout, refuses beyond the waiting list, stops on session abort", async () => {
         const handle = createCommandHandler({ settings: { concurrency: 1, maxTimeoutMs: 5_000, podLogsMaxBytes: 1024 }, context, log, commands });
         const session = new AbortController();

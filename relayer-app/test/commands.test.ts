@@ -153,6 +153,7 @@ describe("backend commands, events and gateway end to end", function () {
         assert.equal(((await send("agents.get", { name: "team-agent", namespace: "team-a" })).data as { name: string }).name, "team-agent");
         await expectError("not_found", "agents.get", { name: "ghost" });
         await expectError("invalid_params", "agents.get", {});
+        assert.match(await expectError("forbidden", "agents.get", { name: "k8s-agent", namespace: "kube-system" }), /not one of the relayer's KAgent namespaces/);
     });
 
     it("agents.invoke speaks A2A message/send to the KAgent controller", async () => {
@@ -175,6 +176,15 @@ describe("backend commands, events and gateway end to end", function () {
         started = Date.now();
         assert.match(await expectError("timeout", "agents.invoke", { name: "slow-agent", message: "hi" }, 999_999), /within 3000 ms/);
         assert.ok(Date.now() - started >= 2_900, "the cap applies");
+        // A Kubernetes API call that does not answer in time is given up too (and its request aborted).
+        api.delay(/\/namespaces\/consonant-system\/pods\?/, 10_000);
+        try {
+            const pending = api.calls.length;
+            assert.match(await expectError("timeout", "pods.list", { labelSelector: "app=relayer" }, 300), /pods\.list: did not finish within 300 ms/);
+            assert.ok(api.calls.slice(pending).some((c) => c.url.includes("labelSelector=app%3Drelayer")), "the API server was asked");
+        } finally {
+            api.clearDelays();
+        }
     });
 
     it("runs at most RELAYER_COMMAND_CONCURRENCY commands of one name at once; the others wait", async () => {

@@ -62,7 +62,9 @@ export class EventsSenderElection implements ManagedService {
     constructor(private readonly o: EventsSenderElectionOptions) {}
 
     async start(): Promise<void> {
-        await this.check();
+        // Not awaited: an API server that does not answer must not hold up the relayer's other services (the
+        // gateway, the uplink); the informer starts watching once the first check has decided.
+        void this.check();
         this.timer = setInterval(() => void this.check(), this.o.checkMs);
     }
 
