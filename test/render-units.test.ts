@@ -9,7 +9,7 @@ import { canonicalJson } from "../tools/render/canonical-json";
 import { EXIT, parseRenderArgs, RenderUsageError, USAGE } from "../tools/render/cli-args";
 import { cloudDocuments, documentBody } from "../tools/render/cloud-documents";
 import { componentTreeMermaid, NO_COMPONENT, resourcesPerComponent } from "../tools/render/component-tree";
-import { kubernetesManifests, manifestsYaml } from "../tools/render/manifests";
+import { kubernetesManifests, manifestsYaml, validatedManifests } from "../tools/render/manifests";
 import { offlineNoticeLines } from "../tools/render/offline-notice";
 import { writeRenderOutput } from "../tools/render/output-dir";
 import { PolicyOutcome } from "../tools/render/policy-outcome";
@@ -123,6 +123,20 @@ describe("offline render: Kubernetes manifests", () => {
     it("writes a masked Secret data value as valid base64 of the mask, never a value", () => {
         const secret = manifests.find((m) => m.object.kind === "Secret")?.object as unknown as { data: Record<string, string> };
         assert.strictEqual(Buffer.from(secret.data.token, "base64").toString("utf8"), SECRET_MASK);
+    });
+    it("fails the manifests phase for an object that does not match its schema, naming the object and field", async () => {
+        const broken = resource("kubernetes:apps/v1:Deployment", "relayer", {
+            apiVersion: "apps/v1",
+            kind: "Deployment",
+            metadata: { name: "relayer", namespace: "ns" },
+            spec: { replicas: "three", selector: { matchLabels: { app: "r" } }, template: { metadata: { labels: { app: "r" } }, spec: { containers: [] } } },
+        });
+        const valid = resource("kubernetes:core/v1:Namespace", "ns", { apiVersion: "v1", kind: "Namespace", metadata: { name: "ns" } });
+        const { manifests: found, problems } = await validatedManifests([broken, valid]);
+        assert.strictEqual(found.length, 2);
+        assert.strictEqual(problems.length, 1);
+        assert.match(problems[0], /^Deployment ns\/relayer \(apps\/v1\): .*replicas/);
+        assert.deepStrictEqual((await validatedManifests([valid])).problems, []);
     });
     it("writes one YAML document per object after the offline notice", () => {
         const text = manifestsYaml(facts, manifests);

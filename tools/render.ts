@@ -7,13 +7,12 @@ import * as fs from "fs";
 import * as path from "path";
 import { StackConfigError } from "../components/config-values";
 import { PolicyPackConfigError } from "../policy-pack/lib/pack-config";
-import { validateKubernetesObjects } from "./lib/k8s-schema";
 import { readStackFiles, StackFileError, withConfigOverrides } from "./lib/stack-files";
 import { EXIT, parseRenderArgs, RenderOptions, RenderUsageError, USAGE } from "./render/cli-args";
 import { cloudDocuments } from "./render/cloud-documents";
 import { componentTreeMermaid, resourcesPerComponent } from "./render/component-tree";
 import { evaluateProgram } from "./render/evaluate";
-import { kubernetesManifests, manifestsYaml } from "./render/manifests";
+import { manifestsYaml, validatedManifests } from "./render/manifests";
 import { NoticeFacts } from "./render/offline-notice";
 import { writeRenderOutput } from "./render/output-dir";
 import { evaluatePolicies, loadPolicyConfigFile } from "./render/policy-phase";
@@ -88,8 +87,7 @@ async function render(options: RenderOptions): Promise<number> {
     const resources = evaluation.resources;
     phase(2, "program", `index.ts evaluated under the mock runtime: ${resources.length} resources registered`, startedAt);
 
-    const manifests = kubernetesManifests(resources);
-    const problems = await validateKubernetesObjects(manifests.map((m) => m.object));
+    const { manifests, problems } = await validatedManifests(resources);
     if (problems.length > 0) {
         for (const p of problems) console.error(`error: invalid Kubernetes object: ${p}`);
         return EXIT.renderFailure;

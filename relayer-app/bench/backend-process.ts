@@ -4,24 +4,14 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as grpc from "@grpc/grpc-js";
 import { startFakeBackend } from "../test/fake-backend/fake-backend";
+import { TRACE_EXPORT } from "../test/harness/otlp-client";
 
 async function main(): Promise<void> {
     const [clusterId, clusterToken] = [process.env.BENCH_CLUSTER_ID!, process.env.BENCH_CLUSTER_TOKEN!];
     const backend = await startFakeBackend({ clusters: [{ id: clusterId, token: clusterToken }], heartbeatMs: 15_000, maxInFlight: 32, retainPayloads: false });
     const sink = new grpc.Server({ "grpc.max_receive_message_length": 16 * 1024 * 1024 });
-    const identity = (b: Buffer) => b;
     sink.addService(
-        {
-            Export: {
-                path: "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
-                requestStream: false,
-                responseStream: false,
-                requestSerialize: identity,
-                requestDeserialize: identity,
-                responseSerialize: identity,
-                responseDeserialize: identity,
-            },
-        },
+        { Export: TRACE_EXPORT },
         { Export: (_call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => callback(null, Buffer.alloc(0)) },
     );
     const grpcPort = await new Promise<number>((resolve, reject) =>

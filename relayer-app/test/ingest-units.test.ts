@@ -3,7 +3,10 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as grpc from "@grpc/grpc-js";
 import pino from "pino";
+import { OtlpGrpcServer } from "../src/ingest/grpc-server";
+import { OtlpHttpServer } from "../src/ingest/http-server";
 import { Intake } from "../src/ingest/intake";
 import { createMetrics } from "../src/metrics";
 import { Spool } from "../src/spool/spool";
@@ -12,6 +15,7 @@ import { OTLP_SIGNALS } from "../src/ingest/otlp-signals";
 import { protobufProblem } from "../src/ingest/validate-protobuf";
 import { MAX_PAYLOAD_BYTES } from "../src/uplink/frames";
 import { decodeBatch } from "./fake-backend/otlp-decode";
+import { GrpcTraceClient, postOtlp, traceRequest } from "./harness/otlp-client";
 
 const traces = OTLP_SIGNALS.find((s) => s.name === "traces")!;
 const logs = OTLP_SIGNALS.find((s) => s.name === "logs")!;
@@ -91,6 +95,45 @@ describe("ingest units", () => {
             assert.match(await metrics.registry.metrics(), /relayer_otlp_requests_rejected_total\{signal="traces",transport="http",reason="too_large"\} 1/);
             assert.equal((await intake.accept(traces, "http", Buffer.alloc(MAX_PAYLOAD_BYTES))).status, "accepted", "exactly 16 MiB fits");
         } finally {
+            await spool.close();
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("maps refusals to the OTLP codes exporters retry on: HTTP 429/503 with Retry-After, gRPC UNAVAILABLE", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "intake-test-"));
+        const log = pino({ level: "silent" });
+        const spool = await Spool.open({ dir, maxBytes: 1024 * 1024, segmentBytes: 64 * 1024, fsync: "interval" }, log);
+        const metrics = createMetrics();
+        const body = traceRequest(20).body;
+        const overloaded = new Intake(spool, metrics, log, 1); // every request is more than may wait for the spool
+        const full = new Intake(spool, metrics, log, 64 * 1024 * 1024);
+        const servers = [
+            new OtlpHttpServer({ host: "127.0.0.1", port: 0, maxRequestBytes: 1024 * 1024, intake: overloaded, log }),
+            new OtlpGrpcServer({ host: "127.0.0.1", port: 0, maxRequestBytes: 1024 * 1024, intake: overloaded, log }),
+            new OtlpHttpServer({ host: "127.0.0.1", port: 0, maxRequestBytes: 1024 * 1024, intake: full, log }),
+            new OtlpGrpcServer({ host: "127.0.0.1", port: 0, maxRequestBytes: 1024 * 1024, intake: full, log }),
+        ] as const;
+        const clients: GrpcTraceClient[] = [];
+        try {
+            for (const server of servers) await server.start();
+            const [httpOverloaded, grpcOverloaded, httpFull, grpcFull] = servers;
+            const tooMany = await postOtlp(httpOverloaded.port, "/v1/traces", body);
+            assert.equal(tooMany.status, 429);
+            assert.ok(Number(tooMany.headers["retry-after"]) > 0, "429 carries Retry-After");
+            clients.push(new GrpcTraceClient(grpcOverloaded.port), new GrpcTraceClient(grpcFull.port));
+            assert.equal((await clients[0].export(body)).code, grpc.status.UNAVAILABLE);
+            // Fill the spool until not even a 1 KiB record fits (bounded: 1 MiB cap).
+            let refused = false;
+            for (let i = 0; i < 2048 && !refused; i++) await spool.append(1, Buffer.alloc(1024)).catch(() => (refused = true));
+            assert.ok(refused, "the spool is full");
+            const unavailable = await postOtlp(httpFull.port, "/v1/traces", body);
+            assert.equal(unavailable.status, 503);
+            assert.ok(Number(unavailable.headers["retry-after"]) > 0, "503 carries Retry-After");
+            assert.equal((await clients[1].export(body)).code, grpc.status.UNAVAILABLE);
+        } finally {
+            for (const client of clients) client.close();
+            for (const server of servers) await server.stop(Date.now());
             await spool.close();
             fs.rmSync(dir, { recursive: true, force: true });
         }

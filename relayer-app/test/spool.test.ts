@@ -7,7 +7,7 @@ import * as path from "node:path";
 import pino from "pino";
 import { BatchKind } from "../src/spool/batch-kind";
 import { decodeRecord, encodeRecordHeader } from "../src/spool/record";
-import { Spool, SpoolFullError, type SpoolOptions } from "../src/spool/spool";
+import { Spool, SpoolFullError, SpoolWriteError, type SpoolOptions } from "../src/spool/spool";
 
 function capture() {
     const lines: Record<string, unknown>[] = [];
@@ -107,6 +107,26 @@ describe("spool", () => {
         assert.equal(reopened.stats().batches, 0);
         assert.equal(await reopened.append(BatchKind.logs, payload(1)), 601, "next seq persisted across restart");
         await reopened.close();
+    });
+
+    it("turns unready when a write fails and ready again once the disk accepts writes, without new traffic", async () => {
+        const { log, lines } = capture();
+        const spool = await Spool.open(options(dir), log);
+        assert.equal(await spool.append(BatchKind.traces, payload(1)), 1);
+        // White-box: no portable way makes a local write fail, so the active segment's descriptor is made invalid.
+        const segments = (spool as unknown as { segments: { fd: number }[] }).segments;
+        const active = segments[segments.length - 1];
+        const realFd = active.fd;
+        active.fd = 1_000_000;
+        await assert.rejects(spool.append(BatchKind.traces, payload(2)), SpoolWriteError);
+        assert.equal(spool.isReady(), false, "a failed write makes the spool unready");
+        active.fd = realFd;
+        for (let i = 0; i < 40 && !spool.isReady(); i++) await new Promise((r) => setTimeout(r, 100));
+        assert.equal(spool.isReady(), true, "the background probe found the disk writable again");
+        assert.ok(lines.some((l) => String(l.msg).includes("accepts writes again")));
+        assert.equal(await spool.append(BatchKind.traces, payload(3)), 2, "the failed write's seq is handed out again");
+        assert.ok(!fs.readdirSync(dir).some((f) => f.includes("probe")), "the probe file is removed");
+        await spool.close();
     });
 
     it("refuses appends beyond the byte cap with SpoolFullError and becomes unready until drained", async () => {

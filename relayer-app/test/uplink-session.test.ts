@@ -2,6 +2,8 @@
 // backend must select the subprotocol, no batch before welcome, resend from the welcome's lastSeq (and only
 // from there), a nacked batch is never sent again, pings every heartbeatMs and the pong deadline.
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { startFakeBackend, testCluster, type FakeBackend } from "./fake-backend/fake-backend";
 import { postOtlp, traceRequest } from "./harness/otlp-client";
 import { metricValue, startRelayerProcess, type RelayerProcess } from "./harness/relayer-process";
@@ -35,6 +37,21 @@ describe("uplink session rules", function () {
         assert.equal(backend.seqsReceived.length, 0);
         assert.equal(await spooled(), 1, "the batch stays in the spool");
         assert.ok(relayer.logs().some((l) => l.level === "warn" && /NOT encrypted/.test(String(l.msg))), "ws:// logs a warning");
+        // Backoff resets only after a welcome, not after an upgrade: these sessions never get one, so the delays
+        // keep doubling (1, 2, 4, 8 s ceilings) — a reset per upgrade would mean ~12 attempts in 6 s.
+        const first = backend.attempts[0].at;
+        await new Promise((r) => setTimeout(r, Math.max(0, first + 6000 - Date.now())));
+        const attempts = backend.attempts.filter((a) => a.at <= first + 6000).length;
+        assert.ok(attempts <= 8, `${attempts} attempts within 6 s`);
+    });
+
+    it("survives a credential file that cannot go into a header, and connects once it is fixed", async () => {
+        backend = await startFakeBackend({ clusters: [cluster], heartbeatMs: 1000 });
+        relayer = await startRelayerProcess({ backendUrl: backend.url, secrets: { ...secrets, "cluster-id": `${cluster.id}\u0001x` } });
+        await relayer.waitForLog((l) => /cannot build the handshake/.test(String(l.msg)), 10_000, "the handshake error");
+        assert.ok(relayer.running, "the relayer stays up");
+        fs.writeFileSync(path.join(relayer.options.secretsDir, "cluster-id"), cluster.id);
+        await backend.waitFor(() => backend!.establishedSessions === 1, 15_000, "a session once the file is fixed");
     });
 
     it("sends no batch before welcome, then everything in seq order", async () => {

@@ -1,7 +1,7 @@
 // The Kubernetes manifests of an evaluated stack: one YAML document per object, in the order `kubectl apply`
 // needs (namespaces and identities before what uses them), each validated against its Kubernetes schema.
 import { stringify } from "yaml";
-import { KubernetesObject, manifestFromRegistration } from "../lib/k8s-schema";
+import { KubernetesObject, manifestFromRegistration, validateKubernetesObjects } from "../lib/k8s-schema";
 import { sortKeysDeep } from "./canonical-json";
 import { NoticeFacts, yamlNotice } from "./offline-notice";
 import { RenderResource, SECRET_MASK } from "./render-model";
@@ -93,6 +93,15 @@ export function kubernetesManifests(resources: readonly RenderResource[]): Rende
         if (object) manifests.push({ urn: resource.urn, object: base64MaskedSecretData(object) });
     }
     return manifests.sort(compareManifests);
+}
+
+/**
+ * The manifests phase: the stack's Kubernetes objects in apply order, and one problem per object that does not
+ * match its Kubernetes (or CRD) schema. Any problem fails the render.
+ */
+export async function validatedManifests(resources: readonly RenderResource[]): Promise<{ manifests: RenderedManifest[]; problems: string[] }> {
+    const manifests = kubernetesManifests(resources);
+    return { manifests, problems: await validateKubernetesObjects(manifests.map((m) => m.object)) };
 }
 
 /** The multi-document YAML file: the offline notice, then one document per object with its source URN. */

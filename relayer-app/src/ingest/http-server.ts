@@ -4,6 +4,7 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
+import { listen } from "../listen";
 import type { ManagedService } from "../service";
 import { BodyError, readBody } from "./body-reader";
 import type { Intake } from "./intake";
@@ -67,13 +68,7 @@ export class OtlpHttpServer implements ManagedService {
     }
 
     start(): Promise<void> {
-        return new Promise((resolve, reject) => {
-            this.server.once("error", reject);
-            this.server.listen(this.options.port, this.options.host, () => {
-                this.server.off("error", reject);
-                resolve();
-            });
-        });
+        return listen(this.server, this.options.port, this.options.host);
     }
 
     /** Stop accepting connections; in-flight requests finish (until `deadline`). */

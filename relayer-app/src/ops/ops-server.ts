@@ -3,6 +3,7 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
+import { listen } from "../listen";
 import type { ManagedService } from "../service";
 
 export interface OpsServerOptions {
@@ -26,13 +27,7 @@ export class OpsServer implements ManagedService {
     }
 
     start(): Promise<void> {
-        return new Promise((resolve, reject) => {
-            this.server.once("error", reject);
-            this.server.listen(this.options.port, this.options.host, () => {
-                this.server.off("error", reject);
-                resolve();
-            });
-        });
+        return listen(this.server, this.options.port, this.options.host);
     }
 
     stop(): Promise<void> {

@@ -99,6 +99,9 @@ interface PendingAppend {
 const SEGMENT_SUFFIX = ".seg";
 const STATE_FILE = "state.json";
 const SYNC_INTERVAL_MS = 100;
+/** After a failed write, how often to check whether the disk accepts writes again. */
+const WRITE_PROBE_MS = 1000;
+const PROBE_FILE = "write-probe.tmp";
 
 function segmentName(baseSeq: number): string {
     return `${String(baseSeq).padStart(20, "0")}${SEGMENT_SUFFIX}`;
@@ -123,6 +126,7 @@ export class Spool extends EventEmitter {
     private cachedBytes = 0;
     private stateTimer: NodeJS.Timeout | undefined;
     private syncTimer: NodeJS.Timeout | undefined;
+    private probeTimer: NodeJS.Timeout | undefined;
     private readonly dirty = new Set<Segment>();
 
     private constructor(
@@ -259,6 +263,7 @@ export class Spool extends EventEmitter {
         while (this.writing || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
         if (this.stateTimer) clearTimeout(this.stateTimer);
         if (this.syncTimer) clearTimeout(this.syncTimer);
+        if (this.probeTimer) clearTimeout(this.probeTimer);
         for (const segment of this.dirty) fs.fdatasyncSync(segment.fd);
         this.dirty.clear();
         this.writeState();
@@ -353,6 +358,34 @@ export class Spool extends EventEmitter {
         this.syncTimer.unref();
     }
 
+    /**
+     * After a failed write (e.g. ENOSPC) the spool is unready, so the replica gets no new requests that could
+     * show the disk has recovered: probe it in the background until a small write + fdatasync succeeds again.
+     */
+    private scheduleWriteProbe(): void {
+        if (this.probeTimer || this.closed) return;
+        this.probeTimer = setTimeout(() => {
+            this.probeTimer = undefined;
+            if (this.writable || this.closed) return;
+            const file = path.join(this.options.dir, PROBE_FILE);
+            try {
+                const fd = fs.openSync(file, "w", 0o600);
+                try {
+                    fs.writeSync(fd, Buffer.alloc(64 * 1024));
+                    fs.fdatasyncSync(fd);
+                } finally {
+                    fs.closeSync(fd);
+                    fs.rmSync(file, { force: true });
+                }
+                this.writable = true;
+                this.log.info("spool: the disk accepts writes again; ready for new data");
+            } catch {
+                this.scheduleWriteProbe();
+            }
+        }, WRITE_PROBE_MS);
+        this.probeTimer.unref();
+    }
+
     private scheduleStateWrite(): void {
         if (this.stateTimer || this.closed) return;
         this.stateTimer = setTimeout(() => {
@@ -419,6 +452,7 @@ export class Spool extends EventEmitter {
             else this.scheduleSync(segment);
         } catch (error) {
             this.writable = false;
+            this.scheduleWriteProbe();
             try {
                 fs.ftruncateSync(segment.fd, segment.size); // never leave a half-written record behind
             } catch {

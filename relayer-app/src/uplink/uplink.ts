@@ -167,12 +167,24 @@ export class Uplink {
             return;
         }
         const url = new URL(backendUrl.href.replace(/\/+$/, "") + "/v1/relay");
-        const ws = new WebSocket(url, [SUBPROTOCOL], {
-            headers: handshakeHeaders(credentials, replica, version),
-            perMessageDeflate: false,
-            handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
-            maxPayload: 4 * 1024 * 1024,
-        });
+        let ws: WebSocket;
+        try {
+            ws = new WebSocket(url, [SUBPROTOCOL], {
+                headers: handshakeHeaders(credentials, replica, version),
+                perMessageDeflate: false,
+                handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+                maxPayload: 4 * 1024 * 1024,
+            });
+        } catch (error) {
+            // Node refuses header values with control characters synchronously; a stray byte in a mounted secret
+            // file must not crash the process (it would crash-loop): report it and retry, the file may be fixed.
+            log.error(
+                { problem: redactText((error as Error).message) },
+                "uplink: cannot build the handshake from the credential files; fix: remove control characters from cluster-id / access-client-id / access-client-secret / cluster-token in RELAYER_SECRETS_DIR",
+            );
+            this.scheduleReconnect(false);
+            return;
+        }
         const now = Date.now();
         const session: Session = {
             ws,

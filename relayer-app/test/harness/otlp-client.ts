@@ -60,7 +60,8 @@ export function postOtlp(port: number, urlPath: string, body: Buffer, headers: R
 }
 
 const identity = (b: Buffer) => b;
-const TRACE_EXPORT: grpc.MethodDefinition<Buffer, Buffer> = {
+/** The OTLP/gRPC trace Export method on raw bytes (clients here, the benchmark's direct sink). */
+export const TRACE_EXPORT: grpc.MethodDefinition<Buffer, Buffer> = {
     path: "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
     requestStream: false,
     responseStream: false,
