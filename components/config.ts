@@ -17,7 +17,7 @@ import {
     StackConfigError,
 } from "./config-values";
 import { edgeGuardrails, edgeSettingsFixes, edgeSettingsShape } from "./edge/settings";
-import { secretsGuardrails, secretsSettingsFixes, secretsSettingsShape } from "./secrets/settings";
+import { LLM_PROVIDERS, LlmProvider, secretsGuardrails, secretsSettingsFixes, secretsSettingsShape } from "./secrets/settings";
 import { cpuMillis, DNS_LABEL as dnsLabel, inClusterServiceTarget, isDigestPinned, memoryBytes, parseImageReference } from "./workload/values";
 
 /** What a secret config value looks like after parsing: its presence is known, its value never is. */
@@ -47,6 +47,9 @@ const labelMap = z
 const namespaceName = z.string().regex(dnsLabel, { error: "is not a valid namespace name (lowercase letters, digits, '-', max 63)" });
 
 /** Flat Pulumi config keys of the general and workload section → parsers of their raw string values. */
+/** A per-minute rate limit of the LLM gateway: a whole number, 0 meaning unlimited (the relayer's own default). */
+const perMinuteLimit = z.number({ error: "must be a whole number" }).int({ error: "must be a whole number" }).min(0, { error: "must be 0 (unlimited) or more" });
+
 export const generalSettingsShape = {
     /** Environment class of the stack; `prod` turns on production guardrails. */
     environment: z.enum(["dev", "staging", "prod"], { error: "must be dev, staging or prod" }).default("dev"),
@@ -109,6 +112,29 @@ export const generalSettingsShape = {
     otlpMaxRequestBytes: configInteger.pipe(z.number().min(1024, { error: "must be at least 1024" }).max(16 * MiB - 64, { error: "must be at most 16777152" })).default(8 * MiB),
     /** Spool cap in bytes (RELAYER_SPOOL_MAX_BYTES); must fit the 500Mi spool volume with headroom. */
     spoolMaxBytes: configInteger.pipe(z.number().min(MiB, { error: "must be at least 1048576 (1 MiB)" }).max(450 * MiB, { error: "must be at most 471859200 (450 MiB): the spool volume is 500Mi and needs headroom" })).default(400 * MiB),
+    /**
+     * Per-provider limits of the LLM gateway (RELAYER_LLM_<P>_REQUESTS_PER_MINUTE / _TOKENS_PER_MINUTE), JSON object
+     * provider → {requestsPerMinute?, tokensPerMinute?}; a provider not listed (or 0) is unlimited.
+     */
+    llmRateLimits: configJson(
+        z
+            .record(
+                z.string(),
+                z.strictObject(
+                    { requestsPerMinute: perMinuteLimit.optional(), tokensPerMinute: perMinuteLimit.optional() },
+                    { error: "must be an object with requestsPerMinute and/or tokensPerMinute" },
+                ),
+                { error: 'must be a JSON object such as {"anthropic":{"requestsPerMinute":600,"tokensPerMinute":400000}}' },
+            )
+            // Checked here rather than with an enum key schema so that the message names the offending key.
+            .superRefine((limits, ctx) => {
+                for (const provider of Object.keys(limits)) {
+                    if (!(LLM_PROVIDERS as readonly string[]).includes(provider)) {
+                        ctx.addIssue({ code: "custom", path: [provider], message: `is not a provider; keys must be ${LLM_PROVIDERS.join(", ")}` });
+                    }
+                }
+            }),
+    ).default({}),
     /** Namespaces where KAgent agents run (RELAYER_KAGENT_NAMESPACES; Events watched and agents readable there). */
     kagentNamespaces: configJson(z.array(namespaceName, { error: "must be a JSON array of namespace names" }).min(1, { error: "must list at least one namespace" })).default(["kagent"]),
     /** Labels of the KAgent pods allowed to reach the relayer (combined with the KAgent namespaces, AND). */
@@ -181,6 +207,7 @@ export const generalSettingsFixes: Readonly<Record<keyof typeof generalSettingsS
     drainSeconds: "run `pulumi config set drainSeconds 20`",
     otlpMaxRequestBytes: "run `pulumi config set otlpMaxRequestBytes 8388608`",
     spoolMaxBytes: "run `pulumi config set spoolMaxBytes 419430400`",
+    llmRateLimits: `run \`pulumi config set llmRateLimits '{"anthropic":{"requestsPerMinute":600,"tokensPerMinute":400000}}'\` (providers: ${LLM_PROVIDERS.join(", ")}; whole numbers, 0 = unlimited)`,
     kagentNamespaces: "run `pulumi config set --path 'kagentNamespaces[0]' kagent` (one entry per KAgent namespace)",
     kagentPodSelector: "run `pulumi config set kagentPodSelector '{\"app.kubernetes.io/managed-by\":\"kagent\"}'` with the labels of your KAgent pods",
     kagentUrl: "run `pulumi config set kagentUrl http://kagent-controller.kagent:8083`",
@@ -368,6 +395,15 @@ function crossSectionGuardrails(s: z.infer<typeof stackConfigSchema>): ConfigPro
             problem: "is required when cloudflareEnabled is false (the relayer needs a backend to dial)",
             fix: generalSettingsFixes.backendUrl,
         });
+    }
+    for (const provider of Object.keys(s.llmRateLimits)) {
+        if (!s.llmProviders.includes(provider as LlmProvider)) {
+            problems.push({
+                key: "llmRateLimits",
+                problem: `limits '${provider}', which is not in llmProviders, so they would have no effect`,
+                fix: `add '${provider}' to llmProviders, or remove it from llmRateLimits`,
+            });
+        }
     }
     if (s.cloudflareConnectorEnabled && s.cloudflareConnectorNamespace === s.namespace) {
         problems.push({

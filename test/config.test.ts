@@ -51,6 +51,19 @@ interface InvalidCase {
 
 const invalid: InvalidCase[] = [
     { name: "replicas 0", overrides: { replicas: "0" }, expected: [`config 'replicas': must be at least 1; fix: ${fix("replicas")}`] },
+    {
+        name: "llmRateLimits for an unknown provider with a negative limit",
+        overrides: { llmRateLimits: '{"mistral":{"requestsPerMinute":5},"openai":{"tokensPerMinute":-1}}' },
+        expected: [
+            `config 'llmRateLimits.openai.tokensPerMinute': must be 0 (unlimited) or more; fix: ${fix("llmRateLimits")}`,
+            `config 'llmRateLimits.mistral': is not a provider; keys must be anthropic, openai, gemini, azure; fix: ${fix("llmRateLimits")}`,
+        ],
+    },
+    {
+        name: "llmRateLimits for a provider that is not enabled",
+        overrides: { llmRateLimits: '{"gemini":{"requestsPerMinute":60}}' },
+        expected: ["config 'llmRateLimits': limits 'gemini', which is not in llmProviders, so they would have no effect; fix: add 'gemini' to llmProviders, or remove it from llmRateLimits"],
+    },
     { name: "replicas not a number", overrides: { replicas: "two" }, expected: [`config 'replicas': must be a whole number; fix: ${fix("replicas")}`] },
     { name: "clusterName missing", overrides: { clusterName: undefined }, expected: [`config 'clusterName': is required (the cluster's name); fix: ${fix("clusterName")}`] },
     {

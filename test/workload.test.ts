@@ -1,6 +1,7 @@
 // Pure builders of the relayer workload, each checked directly (the program tests check the wiring).
 import * as assert from "assert";
 import { parseRelayerConfig, relayerEnvShape } from "../relayer-app/src/config";
+import { gatewaySettingsFromEnv } from "../relayer-app/src/gateway/settings";
 import { createMetrics, registerBreakerGauge, registerSpoolGauges, setUplinkState } from "../relayer-app/src/metrics";
 import {
     configChecksum,
@@ -39,6 +40,7 @@ const envSettings: RelayerEnvSettings = {
     spoolMaxBytes: 400 * 1024 * 1024,
     otlpMaxRequestBytes: 8 * 1024 * 1024,
     llmProviders: ["anthropic", "openai"],
+    llmRateLimits: { openai: { tokensPerMinute: 400000 }, anthropic: { requestsPerMinute: 600, tokensPerMinute: 300000 } },
     kagentUrl: "http://kagent-controller.kagent:8083",
     kagentNamespaces: ["kagent", "agents"],
     logLevel: "info",
@@ -140,6 +142,9 @@ describe("workload: container", () => {
             { name: "RELAYER_SPOOL_MAX_BYTES", value: "419430400" },
             { name: "RELAYER_OTLP_MAX_REQUEST_BYTES", value: "8388608" },
             { name: "RELAYER_LLM_PROVIDERS", value: "anthropic,openai" },
+            { name: "RELAYER_LLM_ANTHROPIC_REQUESTS_PER_MINUTE", value: "600" },
+            { name: "RELAYER_LLM_ANTHROPIC_TOKENS_PER_MINUTE", value: "300000" },
+            { name: "RELAYER_LLM_OPENAI_TOKENS_PER_MINUTE", value: "400000" },
             { name: "RELAYER_KAGENT_URL", value: "http://kagent-controller.kagent:8083" },
             { name: "RELAYER_KAGENT_NAMESPACES", value: "kagent,agents" },
             { name: "RELAYER_LOG_LEVEL", value: "info" },
@@ -149,7 +154,7 @@ describe("workload: container", () => {
     });
 
     it("the generated env passes the relayer app's own config parser", () => {
-        for (const settings of [envSettings, { ...envSettings, llmProviders: [], kagentNamespaces: ["kagent"], redactPii: false, logLevel: "debug" }]) {
+        for (const settings of [envSettings, { ...envSettings, llmProviders: [], llmRateLimits: {}, kagentNamespaces: ["kagent"], redactPii: false, logLevel: "debug" }]) {
             const result = parseRelayerConfig(resolvedEnv(settings));
             assert.ok(result.ok, result.ok ? "" : result.errors.join("\n"));
             assert.deepStrictEqual(result.config.llmProviders, settings.llmProviders);
@@ -157,6 +162,15 @@ describe("workload: container", () => {
             assert.strictEqual(result.config.spool.maxBytes, settings.spoolMaxBytes);
             assert.strictEqual(result.config.drainSeconds, settings.drainSeconds);
         }
+    });
+
+    it("the gateway's per-provider limits from stack config reach the app as its own rate-limit settings", () => {
+        const result = parseRelayerConfig(resolvedEnv(envSettings));
+        assert.ok(result.ok, result.ok ? "" : result.errors.join("\n"));
+        const limits = gatewaySettingsFromEnv(result.config.env).limits;
+        assert.deepStrictEqual(limits.anthropic, { requestsPerMinute: 600, tokensPerMinute: 300000 });
+        assert.deepStrictEqual(limits.openai, { requestsPerMinute: 0, tokensPerMinute: 400000 });
+        assert.deepStrictEqual(limits.gemini, { requestsPerMinute: 0, tokensPerMinute: 0 });
     });
 
     it("the app's parser rejects a broken generated env (the cross-check can fail)", () => {

@@ -22,6 +22,8 @@ export interface RelayerEnvSettings {
     spoolMaxBytes: number;
     otlpMaxRequestBytes: number;
     llmProviders: readonly string[];
+    /** Per-provider gateway limits; a provider not listed is unlimited. */
+    llmRateLimits: Readonly<Partial<Record<string, { requestsPerMinute?: number; tokensPerMinute?: number }>>>;
     kagentUrl: string;
     kagentNamespaces: readonly string[];
     logLevel: string;
@@ -46,12 +48,26 @@ export function relayerEnv(s: RelayerEnvSettings): EnvVar[] {
         { name: "RELAYER_SPOOL_MAX_BYTES", value: String(s.spoolMaxBytes) },
         { name: "RELAYER_OTLP_MAX_REQUEST_BYTES", value: String(s.otlpMaxRequestBytes) },
         { name: "RELAYER_LLM_PROVIDERS", value: s.llmProviders.join(",") },
+        ...llmRateLimitEnv(s.llmRateLimits),
         { name: "RELAYER_KAGENT_URL", value: s.kagentUrl },
         { name: "RELAYER_KAGENT_NAMESPACES", value: s.kagentNamespaces.join(",") },
         { name: "RELAYER_LOG_LEVEL", value: s.logLevel },
         { name: "RELAYER_REDACT_IPS", value: String(s.redactPii) },
         { name: "RELAYER_DRAIN_SECONDS", value: String(s.drainSeconds) },
     ];
+}
+
+/** RELAYER_LLM_<PROVIDER>_REQUESTS_PER_MINUTE / _TOKENS_PER_MINUTE for each configured limit, in a stable order. */
+function llmRateLimitEnv(limits: RelayerEnvSettings["llmRateLimits"]): EnvVar[] {
+    return Object.entries(limits)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .flatMap(([provider, limit]) => {
+            const prefix = `RELAYER_LLM_${provider.toUpperCase()}`;
+            return [
+                ...(limit?.requestsPerMinute !== undefined ? [{ name: `${prefix}_REQUESTS_PER_MINUTE`, value: String(limit.requestsPerMinute) }] : []),
+                ...(limit?.tokensPerMinute !== undefined ? [{ name: `${prefix}_TOKENS_PER_MINUTE`, value: String(limit.tokensPerMinute) }] : []),
+            ];
+        });
 }
 
 /** Seconds Kubernetes waits after SIGTERM: the drain budget plus time to flush the spool and exit. */

@@ -79,6 +79,7 @@ export function workloadSettingsFromConfig(cfg: StackConfig, repoRoot: string): 
             spoolMaxBytes: cfg.spoolMaxBytes,
             otlpMaxRequestBytes: cfg.otlpMaxRequestBytes,
             llmProviders: [...cfg.llmProviders],
+            llmRateLimits: cfg.llmRateLimits,
             kagentUrl: cfg.kagentUrl,
             logLevel: cfg.logLevel,
             redactPii: cfg.logRedactPii,
