@@ -49,15 +49,29 @@ export function ensureBuilt(): void {
     built = true;
 }
 
+/**
+ * `count` distinct free ports on 127.0.0.1. All listeners stay open until every port is known: closing each one
+ * before asking for the next lets the kernel hand the same port out twice.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+    const servers = await Promise.all(
+        Array.from(
+            { length: count },
+            () =>
+                new Promise<net.Server>((resolve, reject) => {
+                    const server = net.createServer();
+                    server.once("error", reject);
+                    server.listen(0, "127.0.0.1", () => resolve(server));
+                }),
+        ),
+    );
+    const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
+    await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    return ports;
+}
+
 export async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const port = (server.address() as net.AddressInfo).port;
-            server.close(() => resolve(port));
-        });
-    });
+    return (await freePorts(1))[0];
 }
 
 export function tempDir(prefix: string): string {
@@ -217,7 +231,8 @@ export async function metricValue(port: number, prefix: string): Promise<number>
 }
 
 export async function allocatePorts(): Promise<RelayerPorts> {
-    return { grpc: await freePort(), http: await freePort(), ops: await freePort(), gateway: await freePort() };
+    const [grpc, http, ops, gateway] = await freePorts(4);
+    return { grpc, http, ops, gateway };
 }
 
 /** The env a test relayer runs with (ws:// backend allowed, 127.0.0.1, free ports, temp dirs). */
