@@ -3,6 +3,7 @@
 import http from "node:http";
 import type { Socket } from "node:net";
 import type { RelayerContext } from "../context";
+import { listen } from "../listen";
 import type { ManagedService } from "../service";
 import { createGatewayMetrics } from "./metrics";
 import { credentialFiles } from "./providers";
@@ -45,13 +46,7 @@ export class GatewayService implements ManagedService {
 
     async start(): Promise<void> {
         const { bindHost, ports } = this.ctx.config;
-        await new Promise<void>((resolve, reject) => {
-            this.server.once("error", reject);
-            this.server.listen(ports.gateway, bindHost, () => {
-                this.server.off("error", reject);
-                resolve();
-            });
-        });
+        await listen(this.server, ports.gateway, bindHost);
         const address = this.server.address();
         this.boundPort = typeof address === "object" && address !== null ? address.port : ports.gateway;
         this.usage.start();
